@@ -1,0 +1,37 @@
+"""Shared test set-up: hypothesis settings and strategies for model sizes."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+settings.register_profile(
+    "ufm", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ufm")
+
+#: Small model sizes (C, N, p) with C >= 2.
+sizes = st.tuples(st.integers(2, 5), st.integers(1, 4), st.integers(1, 6))
+#: Sizes where strong collapse exists (p >= C - 1).
+collapsible_sizes = sizes.filter(lambda s: s[2] >= s[0] - 1)
+seeds = st.integers(0, 2**31 - 1)
+
+
+def random_state(C, N, p, seed, scale=1.0):
+    """A generic state with Gaussian entries (bias included)."""
+    rng = np.random.default_rng(seed)
+    return (
+        scale * rng.standard_normal((p, C * N)),
+        scale * rng.standard_normal((C, p)),
+        scale * rng.standard_normal(C),
+    )
+
+
+def labels_of(C, N):
+    """Class labels of the columns of H, ordered class by class."""
+    return np.repeat(np.arange(C), N)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20201123)

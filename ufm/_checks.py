@@ -1,0 +1,113 @@
+"""Input validation shared by every public function of :mod:`ufm`.
+
+Each check raises a :class:`ValueError` or :class:`TypeError` whose message names the
+argument and says what was expected, so that a reader who passes the wrong thing learns
+what to pass instead.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_array(x, name: str, ndim: int | tuple[int, ...], finite: bool = True) -> np.ndarray:
+    """Return ``x`` as a float64 array with the given number of dimensions.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` cannot be read as an array of real numbers.
+    ValueError
+        If ``x`` has the wrong number of dimensions, is empty, or (with ``finite``)
+        has a NaN or infinite entry.
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of real numbers, not {type(x).__name__}")
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    allowed = (ndim,) if isinstance(ndim, int) else ndim
+    if arr.ndim not in allowed:
+        want = " or ".join(str(d) for d in allowed)
+        raise ValueError(f"{name} must be a {want}-dimensional array; got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected a non-empty array")
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name} has NaN or infinite entries; expected finite numbers")
+    return arr
+
+
+def positive_int(x, name: str, minimum: int = 1) -> int:
+    """Return ``x`` as an ``int``, checking that it is an integer ``>= minimum``."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {x!r} of type {type(x).__name__}")
+    if x < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {x}")
+    return int(x)
+
+
+def positive_float(x, name: str) -> float:
+    """Return ``x`` as a ``float``, checking that it is finite and strictly positive."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a positive number; got {x!r} of type {type(x).__name__}")
+    x = float(x)
+    if not np.isfinite(x) or x <= 0:
+        raise ValueError(f"{name} must be a finite number > 0; got {x}")
+    return x
+
+
+def sizes(C, N, p) -> tuple[int, int, int]:
+    """Check the sizes of the model: ``C >= 2`` classes, ``N >= 1``, ``p >= 1``."""
+    return positive_int(C, "C", 2), positive_int(N, "N"), positive_int(p, "p")
+
+
+def seed_or_none(seed, name: str = "seed"):
+    """Check that ``seed`` is ``None``, a non-negative integer or a numpy ``Generator``."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    return positive_int(seed, name, 0)
+
+
+def triple(H, W, b, batch: bool = False):
+    """Check a state ``(H, W, b)`` of the model and read its sizes from the shapes.
+
+    A single state has ``H`` of shape ``(p, C*N)``, ``W`` of shape ``(C, p)`` and ``b`` of
+    shape ``(C,)``. With ``batch=True`` a stack of ``K`` states is also accepted: shapes
+    ``(K, p, C*N)``, ``(K, C, p)`` and ``(K, C)``.
+
+    Returns
+    -------
+    H, W, b : ndarray
+        float64 arrays.
+    C, N, p : int
+        Number of classes, samples per class and feature dimension.
+    batched : bool
+        Whether the input was a stack of states.
+    """
+    W = as_array(W, "W", (2, 3) if batch else 2)
+    batched = W.ndim == 3
+    H = as_array(H, "H", W.ndim)
+    b = as_array(b, "b", W.ndim - 1)
+    C, p = W.shape[-2:]
+    if C < 2:
+        raise ValueError(f"W has {C} row; expected one row per class and C >= 2 classes")
+    if H.shape[-2] != p:
+        raise ValueError(f"H has {H.shape[-2]} rows; expected p = {p} (the number of columns of W)")
+    if H.shape[-1] % C:
+        raise ValueError(
+            f"H has {H.shape[-1]} columns; expected C*N columns for C={C} classes "
+            f"(a multiple of {C}, samples ordered class by class)"
+        )
+    N = H.shape[-1] // C
+    if b.shape[-1] != C:
+        raise ValueError(f"b has {b.shape[-1]} entries; expected C = {C} (one per class)")
+    if batched:
+        K = W.shape[0]
+        if H.shape[0] != K or b.shape[0] != K:
+            raise ValueError(
+                f"batch sizes differ: H has {H.shape[0]} runs, W has {K}, b has {b.shape[0]}"
+            )
+    return H, W, b, C, N, p, batched

@@ -1,0 +1,246 @@
+"""Strong neural collapse and the neural-collapse measures NC1–NC4.
+
+A state ``(H, W, b)`` is in *strong neural collapse* when
+
+1. ``W W^T = sqrt(N) P`` with ``P = I_C - 11^T/C``,
+2. ``H = (1/sqrt(N)) (W ⊗ 1_N)^T`` (every sample of class ``c`` has feature ``W_c^T/sqrt(N)``),
+3. ``b = 1_C / C``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+
+def centering(C: int) -> np.ndarray:
+    """The centring projector ``P = I_C - (1/C) 1 1^T`` (shape ``(C, C)``)."""
+    C = _checks.positive_int(C, "C", 2)
+    return np.eye(C) - 1.0 / C
+
+
+def simplex_basis(C: int) -> np.ndarray:
+    """Orthonormal basis of ``1^⊥`` in ``R^C`` (the Helmert basis), shape ``(C, C-1)``.
+
+    Column ``j`` (``j = 1, …, C-1``) is ``(1, …, 1, -j, 0, …, 0)/sqrt(j(j+1))`` with ``j``
+    ones. Its rows are the vertices of a regular simplex centred at the origin.
+    """
+    C = _checks.positive_int(C, "C", 2)
+    U = np.zeros((C, C - 1))
+    for j in range(1, C):
+        U[:j, j - 1] = 1.0
+        U[j, j - 1] = -j
+        U[:, j - 1] /= np.sqrt(j * (j + 1))
+    return U
+
+
+def strong_collapse(C: int, N: int, p: int, seed=None):
+    """A point of strong neural collapse.
+
+    Every such point has ``W = N^{1/4} U Q^T`` with ``U`` an orthonormal basis of ``1^⊥``
+    and ``Q`` a ``p x (C-1)`` matrix with orthonormal columns (the book's Section 3).
+
+    Parameters
+    ----------
+    C, N, p : int
+        Classes (``>= 2``), samples per class, feature dimension (``>= C - 1``).
+    seed : int, numpy.random.Generator or None
+        ``None`` gives the canonical point: ``U`` is :func:`simplex_basis` and ``Q`` holds
+        the first ``C - 1`` columns of ``I_p``, so the classifier rows are a regular
+        simplex in the first ``C - 1`` coordinates. A seed gives a point with ``Q`` drawn
+        uniformly at random (Haar measure), hence a random point of the family.
+
+    Returns
+    -------
+    H, W, b : ndarray
+        Shapes ``(p, C*N)``, ``(C, p)``, ``(C,)``.
+
+    Raises
+    ------
+    ValueError
+        If ``p < C - 1``: then no point of strong collapse exists.
+    """
+    C, N, p = _checks.sizes(C, N, p)
+    if p < C - 1:
+        raise ValueError(
+            f"p = {p} < C - 1 = {C - 1}: strong neural collapse needs p >= C - 1, since "
+            "W W^T = sqrt(N) P has rank C - 1"
+        )
+    if seed is None:
+        Q = np.eye(p, C - 1)
+    else:
+        rng = np.random.default_rng(_checks.seed_or_none(seed))
+        Q, R = np.linalg.qr(rng.standard_normal((p, C - 1)))
+        Q *= np.sign(np.diag(R))
+    W = N**0.25 * simplex_basis(C) @ Q.T
+    H = np.repeat(W.T, N, axis=1) / np.sqrt(N)
+    return H, W, np.full(C, 1.0 / C)
+
+
+def class_summary(H, C: int):
+    """Class means and within-class sum of squares of features ordered class by class.
+
+    Works on any leading (batch) dimensions: ``H`` has shape ``(..., p, C*N)``.
+
+    Returns
+    -------
+    Hbar : ndarray, shape (..., p, C)
+        Class means ``H̄`` (column ``c`` is the mean feature of class ``c``).
+    within : ndarray, shape (...)
+        ``||Δ||_F^2 = tr Σ`` with ``Δ = H - H̄ ⊗ 1_N^T`` the within-class deviations.
+    """
+    blocks = H.reshape(*H.shape[:-1], C, H.shape[-1] // C)
+    Hbar = blocks.mean(axis=-1)
+    dev = blocks - Hbar[..., None]
+    return Hbar, np.einsum("...ijk,...ijk->...", dev, dev)
+
+
+def _errors(Hbar, within, W, b, N):
+    """The three strong-collapse errors from a reduced description of the state.
+
+    ``Hbar`` (class means, ``(..., p, C)``), ``within = ||Δ||_F^2``, ``W``, ``b`` and ``N``
+    determine the errors exactly (book, Section 2); any leading dimensions are kept.
+    Returns an array of shape ``(..., 3)``.
+    """
+    C = W.shape[-2]
+    Wt = np.swapaxes(W, -1, -2)
+    gram = W @ Wt
+    gram -= np.sqrt(N) * (np.eye(C) - 1.0 / C)
+    e1 = np.sqrt(np.einsum("...ij,...ij->...", gram, gram))
+    diff = Hbar - Wt / np.sqrt(N)
+    e2 = np.sqrt(N * np.einsum("...ij,...ij->...", diff, diff) + within)
+    e2 = e2 / np.sqrt(N * np.einsum("...ij,...ij->...", Hbar, Hbar) + within)
+    e3 = np.linalg.norm(b - 1.0 / C, axis=-1)
+    return np.stack([e1, e2, e3], axis=-1)
+
+
+def strong_collapse_errors(H, W, b) -> np.ndarray:
+    """How far a state is from strong neural collapse: the three errors of Figure 1.
+
+    Returns
+    -------
+    ndarray, shape (3,)
+        ``||W W^T - sqrt(N) P||_F``, ``||H - (1/sqrt(N))(W ⊗ 1_N)^T||_F / ||H||_F`` and
+        ``||b - 1_C/C||_2``.
+
+    Raises
+    ------
+    ValueError
+        If ``H = 0`` (the relative second error is then 0/0), or the input is malformed.
+    """
+    H, W, b, C, N, _, _ = _checks.triple(H, W, b)
+    if not H.any():
+        raise ValueError("H is zero, so the relative error ||H - (W ⊗ 1)^T/√N|| / ||H|| is 0/0")
+    Hbar, within = class_summary(H, C)
+    return _errors(Hbar, within, W, b, N)
+
+
+def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
+    """The neural-collapse measures NC1–NC4 of Papyan, Han and Donoho, on any features.
+
+    Conventions (the book's Section 1 compares them with other codebases):
+
+    - class means ``μ_c``; the global mean ``μ_G`` is the *mean of the class means*
+      (not the sample mean, which differs when classes are imbalanced);
+      ``M = [μ_1 - μ_G, …, μ_C - μ_G]``;
+    - ``Σ_W`` is averaged over all ``n`` samples: ``(1/n) Σ_i (h_i - μ_{y_i})(h_i - μ_{y_i})^T``;
+    - ``Σ_B = (1/C) M M^T`` is averaged over classes.
+
+    Keys of the result:
+
+    - ``nc1``: ``tr(Σ_W Σ_B^†)/C`` (variability collapse), pseudo-inverse with relative
+      tolerance ``max(p, C) * machine epsilon``;
+    - ``nc2_equinorm``: std/mean of ``||μ_c - μ_G||`` (population std);
+    - ``nc2_equiangular``: mean over ``c ≠ c'`` of ``|cos(μ_c - μ_G, μ_c' - μ_G) + 1/(C-1)|``;
+    - ``nc2_maxangle``: mean over ``c`` of ``max_{c' ≠ c} |cos + 1/(C-1)|``;
+    - ``nc3`` (needs ``W``): ``||W^T/||W||_F - M/||M||_F||_F^2`` (self-duality);
+    - ``nc4`` (needs ``W``; ``b = 0`` if not given): the *fraction of samples* on which the
+      classifier's decision ``argmax_c (W h + b)_c`` disagrees with the nearest class mean
+      ``argmin_c ||h - μ_c||`` (0 means full agreement).
+
+    Parameters
+    ----------
+    features : array_like, shape (p, n)
+        One column per sample (like ``H``), in any order.
+    labels : array_like of int, shape (n,)
+        Class of each sample, in ``0, …, C-1``; every class must have a sample.
+        ``C`` is ``W.shape[0]`` when ``W`` is given, else ``max(labels) + 1``.
+    W : array_like, shape (C, p), optional
+    b : array_like, shape (C,), optional
+
+    Returns
+    -------
+    dict
+        The keys above; ``nc3`` and ``nc4`` are absent without ``W``.
+
+    Raises
+    ------
+    ValueError
+        On malformed input, fewer than 2 classes, an empty class, or class means that all
+        coincide (then every measure is 0/0).
+    """
+    X = _checks.as_array(features, "features", 2)
+    p, n = X.shape
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"labels has shape {y.shape}; expected ({n},), one per column of features")
+    if not (np.issubdtype(y.dtype, np.integer) or (y.dtype == float and (y == y.round()).all())):
+        raise TypeError(f"labels must be integers 0, …, C-1; got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if W is not None:
+        W = _checks.as_array(W, "W", 2)
+        if W.shape[1] != p:
+            raise ValueError(f"W has {W.shape[1]} columns; expected p = {p} (rows of features)")
+        C = W.shape[0]
+    else:
+        C = int(y.max()) + 1
+    if C < 2:
+        raise ValueError(f"there are C = {C} classes; expected at least 2")
+    if y.min() < 0 or y.max() >= C:
+        raise ValueError(f"labels must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
+    counts = np.bincount(y, minlength=C)
+    if (counts == 0).any():
+        empty = np.flatnonzero(counts == 0).tolist()
+        raise ValueError(f"classes {empty} have no sample; every class 0, …, {C - 1} needs one")
+
+    means = np.zeros((p, C))
+    np.add.at(means.T, y, X.T)
+    means /= counts
+    M = means - means.mean(axis=1, keepdims=True)
+    dev = X - means[:, y]
+
+    norms = np.linalg.norm(M, axis=0)
+    if not norms.any():
+        raise ValueError("all class means coincide, so NC1–NC3 are 0/0")
+    U, s, _ = np.linalg.svd(M, full_matrices=False)
+    keep = s > max(p, C) * np.finfo(float).eps * s[0]
+    # tr(Σ_W Σ_B^†)/C with Σ_W = ΔΔ^T/n and Σ_B^† = C U S^-2 U^T.
+    proj = U[:, keep].T @ dev
+    nc1 = float(np.sum((proj / s[keep, None]) ** 2) / n)
+
+    if (norms == 0).any():
+        raise ValueError("a class mean equals the global mean, so its cosines are 0/0")
+    unit = M / norms
+    cos = unit.T @ unit
+    off = ~np.eye(C, dtype=bool)
+    gap = np.abs(cos + 1.0 / (C - 1))
+    out = {
+        "nc1": nc1,
+        "nc2_equinorm": float(norms.std() / norms.mean()),
+        "nc2_equiangular": float(gap[off].mean()),
+        "nc2_maxangle": float(np.where(off, gap, -np.inf).max(axis=1).mean()),
+    }
+    if W is not None:
+        if not W.any():
+            raise ValueError("W is zero, so W^T/||W||_F in NC3 is 0/0")
+        diff = W.T / np.linalg.norm(W) - M / np.linalg.norm(M)
+        out["nc3"] = float(np.vdot(diff, diff))
+        bias = np.zeros(C) if b is None else _checks.as_array(b, "b", 1)
+        if bias.shape != (C,):
+            raise ValueError(f"b has {bias.shape[0]} entries; expected C = {C}")
+        decision = np.argmax(W @ X + bias[:, None], axis=0)
+        sq = (X * X).sum(axis=0)[None, :] - 2 * means.T @ X + (means * means).sum(axis=0)[:, None]
+        nearest = np.argmin(sq, axis=0)
+        out["nc4"] = float(np.mean(decision != nearest))
+    return out

@@ -1,0 +1,102 @@
+"""Second-order structure of the risk: Hessian, stability of gradient descent, linearisation.
+
+At a point of strong collapse the largest Hessian eigenvalue is ``1 + 1/(C sqrt(N))``, so
+gradient descent with step ``η > 2/(1 + 1/(C sqrt(N)))`` cannot converge there. At the
+stationary point ``(0, 0, 1_C/C)`` the Jacobian of the gradient flow (minus the Hessian) has
+eigenvalues ``±1/(C sqrt(N))`` (each ``(C-1) p`` times), ``-1`` (``C`` times, the bias) and
+``0`` for the remaining directions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+from .model import _residual, targets
+
+
+def hessian_vector_product(H, W, b, dH, dW, db):
+    """The Hessian of ``R_e`` at ``(H, W, b)`` applied to the direction ``(dH, dW, db)``.
+
+    With ``G = (W H + b 1^T - Y)/(CN)`` and ``dG = (dW H + W dH + db 1^T)/(CN)``, it is
+    ``(dW^T G + W^T dG,  dG H^T + G dH^T,  dG 1)``.
+
+    Returns
+    -------
+    tuple of ndarray
+        Arrays with the shapes of ``H``, ``W`` and ``b``.
+    """
+    H, W, b, C, N, _, _ = _checks.triple(H, W, b)
+    dH = _checks.as_array(dH, "dH", 2)
+    dW = _checks.as_array(dW, "dW", 2)
+    db = _checks.as_array(db, "db", 1)
+    if dH.shape != H.shape or dW.shape != W.shape or db.shape != b.shape:
+        raise ValueError(
+            f"the direction has shapes {dH.shape}, {dW.shape}, {db.shape}; expected those of "
+            f"(H, W, b): {H.shape}, {W.shape}, {b.shape}"
+        )
+    G = _residual(H, W, b, targets(C, N)) / (C * N)
+    dG = (dW @ H + W @ dH + db[:, None]) / (C * N)
+    return dW.T @ G + W.T @ dG, dG @ H.T + G @ dH.T, dG.sum(axis=1)
+
+
+def hessian(H, W, b) -> np.ndarray:
+    """The Hessian of ``R_e`` as a dense symmetric matrix.
+
+    Coordinates are ``H``, ``W`` and ``b`` flattened (row-major) in that order, so the
+    size is ``p*C*N + C*p + C``. Meant for small models.
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+    """
+    H, W, b, _, _, _, _ = _checks.triple(H, W, b)
+    shapes = [H.shape, W.shape, b.shape]
+    sizes = [H.size, W.size, b.size]
+    d = sum(sizes)
+    basis = np.eye(d)
+    columns = []
+    for e in basis:
+        parts = np.split(e, np.cumsum(sizes)[:-1])
+        direction = [part.reshape(shape) for part, shape in zip(parts, shapes)]
+        columns.append(
+            np.concatenate([x.ravel() for x in hessian_vector_product(H, W, b, *direction)])
+        )
+    M = np.array(columns).T
+    return (M + M.T) / 2
+
+
+def largest_stable_step(C: int, N: int) -> float:
+    """``2/λ_max`` with ``λ_max = 1 + 1/(C sqrt(N))``, the largest Hessian eigenvalue at
+    strong collapse: beyond this step size gradient descent cannot converge to it."""
+    C, N, _ = _checks.sizes(C, N, 1)
+    return 2.0 / (1.0 + 1.0 / (C * np.sqrt(N)))
+
+
+def linearization_at_rest(C: int, N: int, p: int):
+    """Spectrum of the gradient flow linearised at the stationary point ``(0, 0, 1_C/C)``.
+
+    Returns
+    -------
+    eigenvalues : ndarray, shape (d,)
+        Eigenvalues of the Jacobian ``-∇²R_e`` at that point, in decreasing order.
+    eigenvectors : ndarray, shape (d, d)
+        Orthonormal eigenvectors as columns, coordinates as in :func:`hessian`.
+    """
+    C, N, p = _checks.sizes(C, N, p)
+    values, vectors = np.linalg.eigh(
+        -hessian(np.zeros((p, C * N)), np.zeros((C, p)), np.full(C, 1.0 / C))
+    )
+    order = np.argsort(values)[::-1]
+    return values[order], vectors[:, order]
+
+
+def unflatten(z, C: int, N: int, p: int):
+    """Split a flat coordinate vector (as in :func:`hessian`) into ``(H, W, b)``."""
+    C, N, p = _checks.sizes(C, N, p)
+    z = _checks.as_array(z, "z", 1)
+    d = p * C * N + C * p + C
+    if z.size != d:
+        raise ValueError(f"z has {z.size} entries; expected p*C*N + C*p + C = {d}")
+    H, W, b = np.split(z, [p * C * N, p * C * N + C * p])
+    return H.reshape(p, C * N), W.reshape(C, p), b
