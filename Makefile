@@ -1,0 +1,44 @@
+# make book  - build the HTML book into _build/html (warnings are errors)
+# make test  - lint, then run the library tests and every notebook
+# make lab   - open the notebooks in JupyterLab
+# Each target creates .venv on first use and reinstalls only when pyproject.toml changes
+# (the install stamps live inside .venv, so deleting .venv also forgets them).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: book test lab clean distclean
+
+book: $(VENV)/.stamp-book
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(VENV)/.stamp-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lab: $(VENV)/.stamp-book $(BIN)/jupyter-lab
+	$(BIN)/jupyter lab
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+
+$(VENV)/.stamp-book: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[book]'
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[book,test]'
+	touch $@
+
+$(BIN)/jupyter-lab: | $(BIN)/python
+	$(BIN)/python -m pip install jupyterlab
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

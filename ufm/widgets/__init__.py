@@ -1,0 +1,10 @@
+"""Live experiments (ipywidgets) for the book's chapters.
+
+Each module builds :class:`~ufm.widgets._base.Explorer` objects for one chapter; every
+explorer is listed in :data:`REGISTRY` so that tests and benchmarks can visit them all.
+Requires the ``widgets`` extra (ipywidgets).
+"""
+
+from ._base import REGISTRY, Explorer, ExplorerSpec, new_figure, register, restore_axes
+
+__all__ = ["REGISTRY", "Explorer", "ExplorerSpec", "new_figure", "register", "restore_axes"]
