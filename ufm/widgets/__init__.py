@@ -1,7 +1,7 @@
 """Live experiments (ipywidgets) for the book's chapters.
 
-Each module builds :class:`~ufm.widgets._base.Explorer` objects for one chapter; every
-explorer is listed in :data:`REGISTRY` so that tests and benchmarks can visit them all.
+Each module builds :class:`Explorer` objects for one chapter; every explorer is listed
+in ``REGISTRY`` so that tests and benchmarks can visit them all.
 Requires the ``widgets`` extra (ipywidgets).
 """
 

@@ -52,7 +52,7 @@ class ExplorerSpec:
 
 
 def register(name: str, corners: dict[str, tuple], maxima: dict[str, object]):
-    """Decorator recording an explorer factory in :data:`REGISTRY`."""
+    """Decorator recording an explorer factory in ``REGISTRY``."""
 
     def wrap(factory):
         REGISTRY[name] = ExplorerSpec(name, factory, corners, maxima)
@@ -174,7 +174,7 @@ def _show_message_only(fig: Figure, message: str) -> None:
 
 
 def restore_axes(fig: Figure) -> None:
-    """Undo :func:`_show_message_only` before drawing a valid setting again."""
+    """Show the axes again (after a message replaced them) before drawing a valid setting."""
     for ax in fig.axes:
         ax.set_visible(True)
     for text in list(fig.texts):
