@@ -19,12 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 #: Shown above every explorer, so a static page explains its controls.
 LIVE_NOTE = (
