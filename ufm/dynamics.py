@@ -1,4 +1,12 @@
-"""Gradient descent on the risk, and the exact gradient flow on the subspace S."""
+"""Gradient descent on the risk, and the exact gradient flow on the subspace S.
+
+:func:`ufm.gradient_descent` advances one run or a batch of runs (a leading axis) together. It
+has two exact implementations of the same iteration: the *full* one updates ``(H, W, b)``;
+the *reduced* one (:mod:`ufm.reduced`) updates class means, a factor of the within-class
+scatter, ``W`` and ``b``, at a cost per step that does not depend on ``N``. Both update
+their buffers in place with a handful of array operations per step, and the recorded
+measures are computed afterwards, vectorised over many recorded steps at once.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
-from .collapse import _errors, class_summary
-from .model import _residual, targets
-from .subspace import _distance
+from .model import targets
+from .reduced import (
+    _CHUNK_FLOATS,
+    ReducedState,
+    _deviation_factor,
+    _factor,
+    _metrics,
+    _nc1,
+    _ReducedDescent,
+    _split,
+)
 
-# Recorded states are summarised in chunks of at most this many float64 numbers, so that
-# metrics are computed vectorised over many steps at once without unbounded memory.
-_CHUNK_FLOATS = 4_000_000
+# Divergence is looked for every this many steps; when a run is found diverged, the steps
+# since the previous look are replayed one at a time to find the exact step.
+_CHECK_EVERY = 50
+# The overhead of one numpy call, in multiply-adds (about 1 µs at 2e10 multiply-adds/s),
+# for choosing between the full and the reduced implementation.
+_CALL_COST = 20_000
 
 
 @dataclass(frozen=True)
@@ -22,9 +41,10 @@ class Trajectory:
 
     Attributes
     ----------
-    final : tuple of ndarray
-        The last iterate ``(H, W, b)``; for a diverged run, its last finite iterate.
-        Batched runs have a leading ``K`` axis.
+    final : tuple of ndarray, or ReducedState
+        The last iterate ``(H, W, b)``, or a :class:`ufm.ReducedState` when descent
+        started from one; for a diverged run, its last finite iterate. Batched runs have a
+        leading ``K`` axis.
     steps : ndarray of int, shape (T,)
         The recorded step indices (0 is the initial state; the last step is always included).
     risk : ndarray, shape (T,) or (K, T)
@@ -39,18 +59,35 @@ class Trajectory:
         diverge. Recorded values from that step on are NaN ("no value").
     lr : float
         The step size.
+    nc1 : ndarray, shape (T,) or (K, T), or None
+        NC1 (``tr(Σ_W Σ_B^†)/C``, as :func:`ufm.nc_metrics`) at each recorded step, when
+        requested with ``nc1=True``; otherwise ``None``.
+    method : str
+        ``"full"`` or ``"reduced"``: the implementation that ran.
     """
 
-    final: tuple
+    final: object
     steps: np.ndarray
     risk: np.ndarray
     errors: np.ndarray
     distance_to_S: np.ndarray
     diverged_at: object
     lr: float
+    nc1: np.ndarray | None = None
+    method: str = "full"
 
 
-def gradient_descent(H, W, b, lr: float, steps: int, record_every: int = 1) -> Trajectory:
+def gradient_descent(
+    H,
+    W=None,
+    b=None,
+    lr: float | None = None,
+    steps: int | None = None,
+    record_every: int = 1,
+    *,
+    method: str = "auto",
+    nc1: bool = False,
+) -> Trajectory:
     """Plain gradient descent ``Z_{k+1} = Z_k - η ∇R_e(Z_k)`` on ``Z = (H, W, b)``.
 
     Parameters
@@ -58,129 +95,341 @@ def gradient_descent(H, W, b, lr: float, steps: int, record_every: int = 1) -> T
     H, W, b : array_like
         Initial state, shapes ``(p, C*N)``, ``(C, p)``, ``(C,)``; or a batch of ``K`` initial
         states stacked on a leading axis (see :func:`ufm.stack`), which advance together.
+        Alternatively ``H`` is a :class:`ufm.ReducedState` (single or batched) and ``W``
+        and ``b`` are omitted; then ``lr`` and ``steps`` must be given by keyword.
     lr : float
         Step size ``η > 0``.
     steps : int
         Number of steps, ``>= 1``.
     record_every : int
         Record the risk, errors and distance from S every this many steps (and at the last).
+    method : {"auto", "full", "reduced"}
+        ``"full"`` updates ``(H, W, b)``; ``"reduced"`` updates the reduced state
+        (book, notation page, Section 6), exactly the same iteration at a cost per step
+        independent of ``N``; ``"auto"`` takes whichever is estimated faster. A
+        :class:`ufm.ReducedState` always runs reduced.
+    nc1 : bool
+        Also record NC1 (costs a ``p x p`` scatter per recorded step).
 
     Returns
     -------
     Trajectory
 
+    Raises
+    ------
+    ValueError, TypeError
+        On a malformed state or setting; ``method="full"`` with a ``ReducedState``.
+
     Notes
     -----
     A run diverges when an iterate stops being finite (a step size above ``2/λ_max`` makes
     the iterates grow geometrically). The run is then frozen at its last finite iterate and
-    its later recorded values are NaN; no overflow warning is emitted.
+    its later recorded values are NaN; no overflow warning is emitted. The reduced
+    implementation reconstructs the final features exactly: the within-class deviations
+    evolve as ``Δ_k = K_{k-1} ⋯ K_0 Δ_0`` and it carries ``L_k = K_{k-1} ⋯ K_0 L_0`` for a
+    factor ``L_0`` of ``Δ_0`` (see :mod:`ufm.reduced`).
     """
-    H, W, b, C, N, p, batched = _checks.triple(H, W, b, batch=True)
+    reduced_input = isinstance(H, ReducedState)
+    if reduced_input:
+        if W is not None or b is not None:
+            raise TypeError(
+                "with a ReducedState, pass lr and steps by keyword: "
+                "gradient_descent(state, lr=..., steps=...)"
+            )
+        state = H
+        C, N, p, batched = state.C, state.N, state.p, state.batched
+    else:
+        H, W, b, C, N, p, batched = _checks.triple(H, W, b, batch=True)
     lr = _checks.positive_float(lr, "lr")
     steps = _checks.positive_int(steps, "steps")
     record_every = _checks.positive_int(record_every, "record_every")
-    if not batched:
-        H, W, b = H[None], W[None], b[None]
-    K = W.shape[0]
-    Y = targets(C, N)
-    CN = C * N
+    if method not in ("auto", "full", "reduced"):
+        raise ValueError(f"method must be 'auto', 'full' or 'reduced'; got {method!r}")
+    if not isinstance(nc1, bool):
+        raise TypeError(f"nc1 must be True or False; got {nc1!r}")
+    if reduced_input and method == "full":
+        raise ValueError("method='full' needs the features H; a ReducedState runs reduced")
 
+    K = (state.W if reduced_input else W).shape[0] if batched else 1
     recorded = np.unique(np.r_[np.arange(0, steps + 1, record_every), steps])
-    is_recorded = np.zeros(steps + 1, dtype=bool)
-    is_recorded[recorded] = True
-    risk = np.full((K, recorded.size), np.nan)
-    recorder = _Recorder(recorded.size, K, C, p, N)
-    diverged_at = np.full(K, -1)
-    alive = np.ones(K, dtype=bool)
-    previous = (H, W, b)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(steps + 1):
-            R = _residual(H, W, b, Y)
-            r = np.einsum("kij,kij->k", R, R) / (2 * CN)
-            finite = np.isfinite(r)
-            if not finite[alive].all():
-                newly = alive & ~finite
-                diverged_at[newly] = k
-                alive &= finite
-                H, W, b = (_where(newly, old, x) for x, old in zip((H, W, b), previous))
-            if is_recorded[k]:
-                risk[:, recorder.count] = r
-                recorder.add(*class_summary(H, C), W, b)
-            if k == steps:
-                break
-            G = R / CN
-            new = (
-                H - lr * (np.swapaxes(W, 1, 2) @ G),
-                W - lr * (G @ np.swapaxes(H, 1, 2)),
-                b - lr * G.sum(axis=2),
-            )
-            if not alive.all():
-                new = tuple(_where(alive, x, old) for x, old in zip(new, (H, W, b)))
-            previous = (H, W, b)
-            H, W, b = new
+    results = _Results(recorded.size, K, C, N, nc1)
+    if reduced_input:
+        arrays = [state.Hbar, state.Sigma, state.W, state.b]
+        Hbar, Sigma, W0, b0 = (x if batched else x[None] for x in arrays)
+        engine = _ReducedDescent(Hbar, _factor(Sigma), W0, b0, N, lr, results, recorded.size)
+        method = "reduced"
+    else:
+        if not batched:
+            H, W, b = H[None], W[None], b[None]
+        if method == "auto":
+            method = _faster(C, N, p, K, steps, record_every)
+        if method == "reduced":
+            Hbar, Delta = _split(H, C)
+            L0, rebuild = _deviation_factor(Delta)
+            engine = _ReducedDescent(Hbar, L0, W, b, N, lr, results, recorded.size)
+        else:
+            engine = _FullDescent(H, W, b, lr, results, recorded.size)
 
-    errors, distance = recorder.result()
+    diverged_at, frozen = _run(engine, steps, record_every)
+    risk, errors, distance, nc1_values = results.risk, results.errors, results.distance, results.nc1
     dead = (diverged_at[:, None] >= 0) & (recorded[None, :] >= diverged_at[:, None])
-    risk[dead] = np.nan
-    errors[dead] = np.nan
-    distance[dead] = np.nan
+    for values in (risk, errors, distance, nc1_values):
+        if values is not None:
+            values[dead] = np.nan
+
+    final = engine.current()
+    for k, parts in frozen.items():
+        for array, part in zip(final, parts):
+            array[k] = part
+    if method == "reduced":
+        Hbar, L, W, b = final
+        if reduced_input:
+            final = ReducedState(Hbar, L @ np.swapaxes(L, 1, 2), W, b, N)
+        else:
+            final = (np.repeat(Hbar, N, axis=-1) + rebuild(L), W, b)
     if not batched:
+        if isinstance(final, ReducedState):
+            final = ReducedState(final.Hbar[0], final.Sigma[0], final.W[0], final.b[0], N)
+        else:
+            final = tuple(x[0] for x in final)
         return Trajectory(
-            final=(H[0], W[0], b[0]),
+            final=final,
             steps=recorded,
             risk=risk[0],
             errors=errors[0],
             distance_to_S=distance[0],
             diverged_at=None if diverged_at[0] < 0 else int(diverged_at[0]),
             lr=lr,
+            nc1=None if nc1_values is None else nc1_values[0],
+            method=method,
         )
-    return Trajectory((H, W, b), recorded, risk, errors, distance, diverged_at, lr)
+    return Trajectory(final, recorded, risk, errors, distance, diverged_at, lr, nc1_values, method)
 
 
-def _where(mask, x, y):
-    """Per run, ``x`` where ``mask`` (shape ``(K,)``) is true and ``y`` elsewhere."""
-    return np.where(mask.reshape(-1, *([1] * (x.ndim - 1))), x, y)
+def _faster(C, N, p, K, steps, record_every):
+    """``"full"`` or ``"reduced"``: the implementation with the smaller estimated cost
+    (multiply-adds plus a fixed overhead per numpy call)."""
+    CN = C * N
+    r = min(p, CN)
+    records = steps // record_every + 2
+    full = steps * (3 * K * C * (p + 1) * CN + 8 * _CALL_COST)
+    full += records * (2 * K * p * CN + 8 * _CALL_COST)
+    if C <= p + 1:
+        step = 3 * K * C * (p + 1) * (C + r) + 8 * _CALL_COST
+    else:
+        step = 1.5 * K * p * p * (C + r + C) + 20 * _CALL_COST
+    reduced = steps * step + records * (K * p * r + 5 * _CALL_COST)
+    reduced += 4 * K * CN * p * r  # the factorisation Δ_0 = L_0 Q^T and the reconstruction
+    return "reduced" if reduced < full else "full"
 
 
-class _Recorder:
-    """Collects reduced states ``(H̄, ||Δ||^2, W, b)`` at recorded steps and turns them into
-    strong-collapse errors and distances from S, vectorised over chunks of steps."""
+class _Results:
+    """The recorded measures, ``(K, T)`` (errors ``(K, T, 3)``), filled chunk by chunk
+    from the reduced description of the recorded states."""
 
-    def __init__(self, T, K, C, p, N):
-        self.N = N
+    def __init__(self, T, K, C, N, nc1):
+        self.C, self.N = C, N
         self.count = 0
-        self.errors = np.empty((T, K, 3))
-        self.distance = np.empty((T, K))
-        chunk = max(1, min(T, _CHUNK_FLOATS // (K * (2 * C * p + C + 1))))
+        self.risk = np.empty((K, T))
+        self.errors = np.empty((K, T, 3))
+        self.distance = np.empty((K, T))
+        self.nc1 = np.empty((K, T)) if nc1 else None
+
+    def add(self, W, b, u, within, risk_sq, nc1):
+        """Measures of ``n`` recorded states: ``W`` ``(n, K, C, p)``, ``b`` ``(n, K, C)``,
+        ``u = sqrt(N) H̄`` ``(n, K, p, C)``, ``within = tr Σ`` and ``risk_sq =
+        ||W H + b 1^T - Y||^2`` ``(n, K)``, NC1 ``(n, K)`` or None."""
+        part = slice(self.count, self.count + len(W))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.risk[:, part] = (risk_sq / (2 * self.C * self.N)).T
+            errors, distance = _metrics(W, b, u, within, self.N)
+        self.errors[:, part] = np.swapaxes(errors, 0, 1)
+        self.distance[:, part] = distance.T
+        if nc1 is not None:
+            self.nc1[:, part] = nc1.T
+        self.count = part.stop
+
+
+class _FullDescent:
+    """Gradient descent on a batch of full states ``(H, W, b)``, in place.
+
+    The state is ``Z = [W | b]`` (``K x C x (p+1)``) and ``X = [H; 1^T]``
+    (``K x (p+1) x CN``), so that ``W H + b 1^T = Z X``. With ``G = η (Z X - Y)/(CN)`` a
+    step is ``Z ← Z - G X^T`` and ``H ← H - W^T G``. Recorded states are summarised at
+    once (class means, ``tr Σ``, the squared residual) and handed to ``results`` in chunks.
+    """
+
+    def __init__(self, H, W, b, lr, results, records):
+        K, p, CN = H.shape
+        C = W.shape[1]
+        self.K, self.C, self.p, self.N = K, C, p, CN // C
+        self.Z = np.concatenate([W, b[..., None]], axis=-1)
+        self.X = np.empty((K, p + 1, CN))
+        self.X[:, :p] = H
+        self.X[:, p] = 1.0
+        self.Y = targets(C, self.N)
+        self.kernel = self._kernel(lr / CN)
+        self.results = results
+        nc1 = results.nc1 is not None
+        per_record = K * (C * (p + 1) + p * C + 2 + (p * p if nc1 else 0))
+        chunk = max(1, min(records, _CHUNK_FLOATS // per_record))
         self.buffers = (
+            np.empty((chunk, K, C, p + 1)),
             np.empty((chunk, K, p, C)),
             np.empty((chunk, K)),
-            np.empty((chunk, K, C, p)),
-            np.empty((chunk, K, C)),
+            np.empty((chunk, K)),
+            np.empty((chunk, K, p, p)) if nc1 else None,
         )
         self.filled = 0
+        self._record()
 
-    def add(self, *state):
-        for buffer, value in zip(self.buffers, state):
-            buffer[self.filled] = value
-        self.filled += 1
-        self.count += 1
+    def _kernel(self, scale):
+        K, C, p = self.K, self.C, self.p
+        Z, X, Y = self.Z, self.X, self.Y
+        CN = X.shape[-1]
+        Xt = np.swapaxes(X, 1, 2)
+        Wt = np.swapaxes(Z[..., :p], 1, 2)
+        Xp = X[:, :p]
+        if K == 1:  # 2-D views: numpy calls BLAS directly, much faster for large matrices
+            Z, X, Xt, Wt, Xp = Z[0], X[0], Xt[0], Wt[0], Xp[0]
+        lead = (K,) if K > 1 else ()
+        R = np.empty((*lead, C, CN))
+        gZ = np.empty((*lead, C, p + 1))
+        gH = np.empty((*lead, p, CN))
+        matmul, subtract, multiply = np.matmul, np.subtract, np.multiply
+
+        def kernel():
+            matmul(Z, X, out=R)
+            subtract(R, Y, out=R)
+            multiply(R, scale, out=R)
+            matmul(R, Xt, out=gZ)
+            matmul(Wt, R, out=gH)
+            subtract(Z, gZ, out=Z)
+            subtract(Xp, gH, out=Xp)
+
+        return kernel
+
+    def step(self, into_history=False):
+        """One step; its result is recorded when ``into_history``."""
+        self.kernel()
+        if into_history:
+            self._record()
+
+    def _record(self):
         if self.filled == len(self.buffers[0]):
             self._flush()
+        K, C, p, N = self.K, self.C, self.p, self.N
+        Zbuf, ubuf, within, risk_sq, Sigma = (
+            x if x is None else x[self.filled] for x in self.buffers
+        )
+        np.copyto(Zbuf, self.Z)
+        blocks = self.X[:, :p].reshape(K, p, C, N)
+        np.mean(blocks, axis=-1, out=ubuf)
+        dev = blocks - ubuf[..., None]
+        np.einsum("kicn,kicn->k", dev, dev, out=within)
+        ubuf *= np.sqrt(N)
+        if Sigma is not None:
+            dev = dev.reshape(K, p, C * N)
+            np.matmul(dev, np.swapaxes(dev, 1, 2), out=Sigma)
+        self.measure(risk_sq)
+        self.filled += 1
 
     def _flush(self):
-        part = slice(self.count - self.filled, self.count)
-        args = (*(buffer[: self.filled] for buffer in self.buffers), self.N)
-        with np.errstate(over="ignore", invalid="ignore"):
-            self.errors[part] = _errors(*args)
-            self.distance[part] = _distance(*args)
+        n, p = self.filled, self.p
+        if not n:
+            return
+        Z, u, within, risk_sq, Sigma = (x if x is None else x[:n] for x in self.buffers)
+        s = np.sqrt(self.N)
+        nc1 = None if Sigma is None else _nc1(u / s, Sigma, self.N)
+        self.results.add(Z[..., :p], Z[..., p], u, within, risk_sq, nc1)
         self.filled = 0
 
-    def result(self):
-        """Errors ``(K, T, 3)`` and distances ``(K, T)``."""
-        if self.filled:
-            self._flush()
-        return np.swapaxes(self.errors, 0, 1), self.distance.T
+    def finish(self):
+        self._flush()
+
+    def measure(self, out):
+        """``||W H + b 1^T - Y||_F^2`` per run, into ``out``."""
+        R = self.Z @ self.X
+        R -= self.Y
+        np.einsum("kij,kij->k", R, R, out=out)
+
+    def save(self):
+        return self.Z.copy(), self.X.copy()
+
+    def restore(self, saved):
+        np.copyto(self.Z, saved[0])
+        np.copyto(self.X, saved[1])
+
+    def take(self, saved, k):
+        """Run ``k`` of a saved state, as ``(H, W, b)``."""
+        Z, X = saved
+        return X[k, : self.p].copy(), Z[k, :, : self.p].copy(), Z[k, :, self.p].copy()
+
+    def reset(self, mask):
+        self.Z[mask] = 0.0
+        self.X[mask, : self.p] = 0.0
+
+    def current(self):
+        p = self.p
+        return self.X[:, :p].copy(), self.Z[..., :p].copy(), self.Z[..., p].copy()
+
+
+def _run(engine, steps, record_every):
+    """Advance ``engine`` by ``steps`` steps, recording every ``record_every`` steps and at
+    the last; find the step at which each run diverges and freeze it there.
+
+    Returns ``diverged_at`` (``(K,)``, ``-1`` for runs that did not diverge) and a dict
+    mapping each diverged run to its last finite iterate (in the engine's ``take`` form).
+    """
+    K = engine.K
+    recorded = [False] * (steps + 1)
+    recorded[::record_every] = [True] * len(recorded[::record_every])
+    recorded[steps] = True
+    alive = np.ones(K, dtype=bool)
+    diverged_at = np.full(K, -1)
+    frozen = {}
+    risk_sq = np.empty(K)
+    step = engine.step
+    k = start = 0
+    saved = engine.save()
+    with np.errstate(over="ignore", invalid="ignore"):
+        while True:
+            engine.measure(risk_sq)
+            if not np.isfinite(risk_sq[alive]).all():
+                _replay(engine, saved, start, k, alive, diverged_at, frozen)
+            if k == steps:
+                break
+            if alive.any():
+                saved = engine.save()
+            start, stop = k, min(k + _CHECK_EVERY, steps)
+            for j in range(start + 1, stop + 1):
+                step(recorded[j])
+            k = stop
+        engine.finish()
+    return diverged_at, frozen
+
+
+def _replay(engine, saved, start, stop, alive, diverged_at, frozen):
+    """Redo steps ``start … stop`` one at a time from the saved state of step ``start``,
+    measuring the risk at each, to find where runs diverge; freeze each diverged run at
+    its last finite iterate and reset it to a harmless state. Nothing is recorded: the
+    recorded values of runs still alive were right, those of diverged runs become NaN."""
+    risk_sq = np.empty(engine.K)
+    engine.restore(saved)
+    previous = saved
+    for j in range(start, stop + 1):
+        engine.measure(risk_sq)
+        newly = alive & ~np.isfinite(risk_sq)
+        if newly.any():
+            for k in np.flatnonzero(newly):
+                frozen[int(k)] = engine.take(previous, k)
+                diverged_at[k] = j
+            alive &= ~newly
+            engine.reset(newly)
+        if j == stop:
+            break
+        previous = engine.save()
+        engine.step()
 
 
 def flow_on_S(W0, beta0: float, t, N: int, rank_tol: float | None = None):
