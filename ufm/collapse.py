@@ -149,8 +149,9 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
 
     Keys of the result:
 
-    - ``nc1``: ``tr(Σ_W Σ_B^†)/C`` (variability collapse), pseudo-inverse with relative
-      tolerance ``max(p, C) * machine epsilon``;
+    - ``nc1``: ``tr(Σ_W Σ_B^†)/C`` (variability collapse); the pseudo-inverse drops
+      singular values of ``M`` below ``max(p, C) * machine epsilon`` times the larger of
+      ``||M||_2`` and ``||[μ_1, …, μ_C]||_F`` (the rounding level of ``M``);
     - ``nc2_equinorm``: std/mean of ``||μ_c - μ_G||`` (population std);
     - ``nc2_equiangular``: mean over ``c ≠ c'`` of ``|cos(μ_c - μ_G, μ_c' - μ_G) + 1/(C-1)|``;
     - ``nc2_maxangle``: mean over ``c`` of ``max_{c' ≠ c} |cos + 1/(C-1)|``;
@@ -214,7 +215,9 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
     if not norms.any():
         raise ValueError("all class means coincide, so NC1–NC3 are 0/0")
     U, s, _ = np.linalg.svd(M, full_matrices=False)
-    keep = s > max(p, C) * np.finfo(float).eps * s[0]
+    # M is computed from uncentred means, so its rounding error scales with their size:
+    # singular values below that level are rounding, not between-class spread.
+    keep = s > max(p, C) * np.finfo(float).eps * max(s[0], np.linalg.norm(means))
     # tr(Σ_W Σ_B^†)/C with Σ_W = ΔΔ^T/n and Σ_B^† = C U S^-2 U^T.
     proj = U[:, keep].T @ dev
     nc1 = float(np.sum((proj / s[keep, None]) ** 2) / n)
