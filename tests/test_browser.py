@@ -1,0 +1,425 @@
+"""The built pages in a real browser, with the network blocked.
+
+Headless Chromium (Debian's ``chromium`` package, ``/usr/bin/chromium``; ``UFM_CHROMIUM``
+names another) driven by Playwright, with a fresh profile. The built HTML is served on
+127.0.0.1; every request to any other address is aborted and fails the test. For every page
+of the table of contents:
+
+- it loads with no console error, no uncaught exception and no failed request;
+- MathJax 3 has typeset every formula (MathJax output inside every math element) and no
+  raw ``$...$``, ``\\(...\\)`` or ``\\begin{...}`` is left in the text;
+- it has as many theorem, lemma, definition, proof, ... boxes as its source has
+  ``prf:`` directives;
+- every image has loaded;
+- every saved widget view is rendered by the widget manager;
+- every animation's controls change its frame, and every switch shows the chosen view;
+- every solution starts collapsed.
+
+A screenshot of each page, in the light and in the dark theme, goes to
+``_build/screenshots/`` (taken once the math is typeset and the widgets are drawn).
+The module is skipped, with the reason in the test summary, when Playwright or Chromium
+is missing, except where ``UFM_REQUIRE_BROWSER`` is set (as .ci/run does): there it fails.
+"""
+
+import functools
+import http.server
+import os
+import re
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+from book_build import ROOT, source_of, toc_documents
+
+from ufm import animation
+
+pytest_plugins = ["book_build"]
+
+CHROMIUM = Path(os.environ.get("UFM_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Belt and braces: no host name resolves except the local server's address.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+#: The boxes of sphinx-proof, by directive name (a box has the classes ``proof NAME``;
+#: a proof has ``proof`` only).
+PROOF_KINDS = (
+    "algorithm",
+    "assumption",
+    "axiom",
+    "conjecture",
+    "corollary",
+    "criterion",
+    "definition",
+    "example",
+    "lemma",
+    "notation",
+    "observation",
+    "property",
+    "proposition",
+    "remark",
+    "theorem",
+)
+DIRECTIVE = re.compile(r"^\s*(?:`{3,}|:{3,})\{prf:(\w+)\}", re.MULTILINE)
+#: TeX that MathJax did not typeset, in the text outside code: a control sequence
+#: (``\beta``, ``\(``, ``\[``), or a dollar sign opening math (``$x``).
+RAW_TEX = re.compile(r"\\[A-Za-z]+|\\[(\[]|(?<!\\)\$(?=[^\s$\d])")
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+
+def _browser_missing():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install playwright; it is in the test extra)"
+    if not CHROMIUM.is_file():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+MISSING = _browser_missing()
+#: Set by .ci/run: there a missing browser fails the tests instead of skipping them.
+REQUIRED = bool(os.environ.get("UFM_REQUIRE_BROWSER"))
+pytestmark = pytest.mark.skipif(
+    MISSING is not None and not REQUIRED, reason=f"browser tests skipped: {MISSING}"
+)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """``serve(folder)`` gives the base URL of a local server of that folder."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class Network:
+    """Lets through requests to the local server (and ``data:``/``blob:``), aborts and
+    records every other."""
+
+    def __init__(self):
+        self.blocked = []
+
+    def route(self, route):
+        url = route.request.url
+        if re.match(r"(https?://127\.0\.0\.1:\d+/|data:|blob:|about:)", url):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+
+@pytest.fixture(scope="session")
+def network():
+    return Network()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory, network):
+    if MISSING:
+        pytest.fail(f"UFM_REQUIRE_BROWSER is set, but {MISSING}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+            service_workers="block",
+        )
+        context.route("**/*", network.route)
+        yield context
+        context.close()
+
+
+class Visit:
+    """A page opened in a theme, with what went wrong while it loaded."""
+
+    def __init__(self, browser, network, url, theme="light"):
+        self.network = network
+        self.errors = []
+        network.blocked.clear()
+        self.page = page = browser.new_page()
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught exception: {error}"))
+        page.on("response", self._response)
+        page.add_init_script(
+            f"try {{ localStorage.setItem('mode', '{theme}'); "
+            f"localStorage.setItem('theme', '{theme}'); }} catch (error) {{}}"
+        )
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        if page.evaluate("() => Boolean(window.MathJax && window.MathJax.startup)"):
+            page.evaluate("() => window.MathJax.startup.promise.then(() => true)")
+        views = page.locator(WIDGET_VIEW).count()
+        if views:
+            try:
+                page.wait_for_function(
+                    "n => document.querySelectorAll('.widget-subarea > *').length >= n",
+                    arg=views,
+                    timeout=30_000,
+                )
+            except Exception:
+                self.errors.append(f"the widget manager rendered fewer than {views} views")
+        page.wait_for_timeout(200)
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(f"console error: {message.text}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def close(self):
+        self.page.close()
+
+
+def screenshot(visit, document, theme):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{document.replace('/', '-')}-{theme}.png"
+    visit.page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def source_text(document):
+    """The text an author wrote: a notebook's Markdown cells, or a Markdown page."""
+    source = source_of(document)
+    if source.suffix == ".ipynb":
+        notebook = nbformat.read(source, as_version=4)
+        return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    return source.read_text(encoding="utf-8")
+
+
+def math_problems(page):
+    problems = []
+    elements = page.locator("span.math, div.math").count()
+    if not elements:
+        return problems
+    version = page.evaluate("() => window.MathJax && window.MathJax.version")
+    if not str(version).startswith("3."):
+        return [f"{elements} math elements but MathJax 3 is not loaded (version {version})"]
+    untypeset = page.evaluate(
+        "() => Array.from(document.querySelectorAll('span.math, div.math'))"
+        ".filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 80))"
+    )
+    if untypeset:
+        problems.append(f"math not typeset by MathJax: {untypeset[:5]}")
+    text = page.evaluate(
+        """() => {
+            const root = (document.querySelector("article") || document.body).cloneNode(true);
+            root.querySelectorAll("pre, code, script, style, textarea, mjx-container, .highlight")
+                .forEach(e => e.remove());
+            return root.textContent;
+        }"""
+    )
+    raw = [
+        " ".join(text[max(0, m.start() - 40) : m.end() + 40].split())
+        for m in RAW_TEX.finditer(text)
+    ]
+    if raw:
+        problems.append(f"raw TeX left in the text ({len(raw)} places), e.g. {raw[:3]}")
+    return problems
+
+
+def box_problems(page, document):
+    wanted = {}
+    for kind in DIRECTIVE.findall(source_text(document)):
+        wanted[kind] = wanted.get(kind, 0) + 1
+    kinds = page.evaluate(
+        "kinds => Array.from(document.querySelectorAll('div.proof.admonition'))"
+        ".map(e => kinds.find(k => e.classList.contains(k)) || 'proof')",
+        list(PROOF_KINDS),
+    )
+    shown = {}
+    for kind in kinds:
+        shown[kind] = shown.get(kind, 0) + 1
+    return [] if shown == wanted else [f"prf boxes {shown} != directives in the source {wanted}"]
+
+
+def image_problems(page):
+    broken = page.evaluate(
+        "() => Array.from(document.images)"
+        ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 100))"
+    )
+    return [f"images not loaded: {broken}"] if broken else []
+
+
+def widget_problems(page):
+    rendered = page.evaluate(
+        f"""() => Array.from(document.querySelectorAll('{WIDGET_VIEW}')).map(s => {{
+            const area = s.previousElementSibling;
+            return Boolean(area && area.classList.contains("widget-subarea")
+                && area.querySelector(".jupyter-widgets")
+                && area.getBoundingClientRect().height > 0);
+        }})"""
+    )
+    missing = rendered.count(False)
+    return [f"{missing} of {len(rendered)} saved widget views not rendered"] if missing else []
+
+
+def solution_problems(page):
+    shown = page.evaluate(
+        """() => Array.from(document.querySelectorAll(".solution")).filter(s =>
+            Array.from(s.children).some(c => !c.classList.contains("admonition-title")
+                && c.getBoundingClientRect().height > 0
+                && c.checkVisibility({opacityProperty: true, visibilityProperty: true})))
+            .map(s => s.id)"""
+    )
+    return [f"solutions shown before the reader opens them: {shown}"] if shown else []
+
+
+def player_problems(page):
+    problems = []
+    players = page.locator(".ufm-player")
+    for i in range(players.count()):
+        player = players.nth(i)
+        if not player.is_visible() or int(player.get_attribute("data-frames")) < 2:
+            continue
+        image = player.locator(".ufm-player-frame")
+        caption = player.locator(".ufm-player-caption")
+        last = image.get_attribute("src")
+        player.locator("[data-action=first]").click()
+        first, first_caption = image.get_attribute("src"), caption.text_content()
+        player.locator("[data-action=next]").click()
+        second = image.get_attribute("src")
+        slider = player.locator("input[type=range]")
+        slider.focus()
+        page.keyboard.press("End")
+        end = image.get_attribute("src")
+        player.locator("[data-action=play]").click()
+        try:
+            page.wait_for_function(
+                "([img, last]) => img.getAttribute('src') !== last",
+                arg=[image.element_handle(), end],
+                timeout=5_000,
+            )
+            played = True
+        except Exception:
+            played = False
+        pause_label = player.locator("[data-action=play]").text_content()
+        player.locator("[data-action=play]").click()
+        if not (first != last and second != first and end == last):
+            problems.append(f"animation {i}: First/Next/slider do not change the frame")
+        if caption.text_content() == first_caption and first == second:
+            problems.append(f"animation {i}: the caption does not follow the frame")
+        if not played or pause_label != "Pause":
+            problems.append(f"animation {i}: Play does not play")
+    return problems
+
+
+def switch_problems(page):
+    problems = []
+    switches = page.locator(".ufm-switch")
+    for i in range(switches.count()):
+        switch = switches.nth(i)
+        if not switch.is_visible():
+            continue
+        radios = switch.locator(":scope > fieldset input[type=radio]")
+        panels = switch.locator(":scope > .ufm-switch-view")
+        for j in range(radios.count()):
+            radios.nth(j).check()
+            visible = [k for k in range(panels.count()) if panels.nth(k).is_visible()]
+            if visible != [j]:
+                problems.append(f"switch {i}: choice {j} shows views {visible}")
+        radios.nth(0).check()
+    return problems
+
+
+DOCUMENTS = list(toc_documents())
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_page_reads_offline_in_the_light_theme(document, built_book, serve, browser, network):
+    visit = Visit(browser, network, serve(built_book.html) + f"{document}.html", "light")
+    try:
+        shot = screenshot(visit, document, "light")
+        page = visit.page
+        problems = [
+            *math_problems(page),
+            *box_problems(page, document),
+            *image_problems(page),
+            *widget_problems(page),
+            *solution_problems(page),
+        ]
+        problems += player_problems(page) + switch_problems(page)
+        problems += visit.errors
+        problems += [f"request to another host: {url}" for url in network.blocked]
+    finally:
+        visit.close()
+    assert shot.stat().st_size > 0
+    assert not problems, f"{document}:\n" + "\n".join(problems)
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_page_reads_offline_in_the_dark_theme(document, built_book, serve, browser, network):
+    visit = Visit(browser, network, serve(built_book.html) + f"{document}.html", "dark")
+    try:
+        theme = visit.page.evaluate("() => document.documentElement.dataset.theme")
+        shot = screenshot(visit, document, "dark")
+        problems = visit.errors + [f"request to another host: {u}" for u in network.blocked]
+        problems += image_problems(visit.page)
+    finally:
+        visit.close()
+    assert theme == "dark"
+    assert shot.stat().st_size > 0
+    assert not problems, f"{document}:\n" + "\n".join(problems)
+
+
+def test_animation_and_switch_controls_work_in_the_browser(tmp_path, serve, browser, network):
+    first = animation.animate_descent(steps=60, frames=4)
+    second = animation.animate_descent(steps=60, frames=4, seed=1)
+    switch = animation.switchable({"seed 0": first, "seed 1": second}, legend="seed")
+    (tmp_path / "index.html").write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'></head><body>{switch.html}</body>"
+        "</html>",
+        encoding="utf-8",
+    )
+    visit = Visit(browser, network, serve(tmp_path) + "index.html")
+    try:
+        problems = player_problems(visit.page) + switch_problems(visit.page)
+        visit.page.locator(".ufm-switch input[type=radio]").nth(1).check()
+        problems += player_problems(visit.page)
+        problems += visit.errors + [f"request to another host: {u}" for u in network.blocked]
+    finally:
+        visit.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_a_request_to_another_host_is_blocked_and_recorded(tmp_path, serve, browser, network):
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><body><img alt='x' src='https://example.org/x.png'></body></html>"
+    )
+    visit = Visit(browser, network, serve(tmp_path) + "index.html")
+    try:
+        blocked = list(network.blocked)
+    finally:
+        visit.close()
+    assert blocked == ["https://example.org/x.png"]

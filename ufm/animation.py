@@ -1,0 +1,645 @@
+"""Precomputed views that play in the browser alone: no kernel, no network.
+
+A live experiment (:mod:`ufm.widgets`) needs a running kernel; most readers read the static
+pages. For them a chapter adds, next to each live experiment, views computed when the book
+is built:
+
+- :func:`animate` turns a figure and a function that draws frame ``i`` into an animation
+  with Play/Pause, First, Back, Next and Last buttons and a slider to scrub through the
+  frames; :func:`animate_descent` animates gradient descent from a random start.
+- :func:`switchable` shows one of a few precomputed views at a time, with a radio button per
+  view (one per ``ε``, one per rank of ``W_0``); :func:`explorer_switch` makes such a set
+  from a registered live experiment (``ufm.widgets.REGISTRY``), at a few values of one
+  of its controls.
+
+Each returns a :class:`StaticView`: a block of HTML with its own small script and its
+images embedded as PNG data, which a notebook displays as HTML and the book's static page
+keeps as it is. Frames are reduced to a palette of at most 256 colours so pages stay light
+(the 23 frames of :func:`animate_descent` take about 0.5 MB). Every image is opaque
+(transparent parts are put on white), so figures read in the dark theme too, and carries
+the alternative text given.
+
+In a chapter, one cell (tagged ``hide-input``) per view::
+
+    from ufm import animation
+
+    animation.animate_descent()      # gradient descent at the defaults of Figure 1
+
+    animation.explorer_switch(
+        "model.descent", "eps", [1e-1, 1e-2, 1e-3], "size of the random start", "ε = {:g}"
+    )
+
+A notebook shows a :class:`StaticView` as HTML: the controls work there too, once the
+notebook is trusted (JupyterLab runs the scripts of outputs it has computed itself).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _checks
+
+#: Numbers the views made in this process, so that two identical views on one page (or in
+#: one JupyterLab window) still get different element ids.
+_serial = itertools.count(1)
+
+#: Style of the player's and the switch's controls: they take the page's colours, so they
+#: read in light and dark themes alike.
+_BUTTON_STYLE = (
+    "font:inherit;color:inherit;background:transparent;border:1px solid currentColor;"
+    "border-radius:4px;padding:0.1em 0.6em;margin:0 0.25em 0.25em 0;cursor:pointer"
+)
+
+
+@dataclass(frozen=True)
+class StaticView:
+    """A block of HTML that runs in the browser alone (its script and images are inline).
+
+    Attributes
+    ----------
+    html : str
+        The HTML: elements, then one ``<script>`` that wires them up.
+    """
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    @property
+    def size(self) -> int:
+        """The size of the HTML in bytes (UTF-8), which the view adds to a page."""
+        return len(self.html.encode("utf-8"))
+
+
+def _alt_text(alt, name: str = "alt") -> str:
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"{name} must be a non-empty string saying what the images show")
+    return alt.strip()
+
+
+def _script_json(value) -> str:
+    """``value`` as JSON that can sit inside a ``<script>`` element."""
+    return json.dumps(value).replace("</", "<\\/")
+
+
+def _element_id(kind: str, content: str) -> str:
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
+    return f"ufm-{kind}-{digest}-{next(_serial)}"
+
+
+def png_frame(fig, dpi: float = 60, colors: int = 128) -> bytes:
+    """The figure as an opaque PNG with a palette of at most ``colors`` colours.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure with an Agg canvas.
+    dpi : float
+        Resolution; the image is ``figsize * dpi`` pixels.
+    colors : int
+        Palette size, 2 to 256. Line plots keep their look with 64 to 128 colours at a
+        third to a half of the size of a full-colour PNG.
+
+    Returns
+    -------
+    bytes
+        PNG data (mode ``P``, no transparency: transparent parts are put on white).
+    """
+    dpi = _checks.positive_float(dpi, "dpi")
+    colors = _palette_size(colors)
+    original = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        fig.canvas.draw()
+        return _encode(fig, colors)
+    finally:
+        fig.set_dpi(original)
+
+
+def _palette_size(colors) -> int:
+    colors = _checks.positive_int(colors, "colors", 2)
+    if colors > 256:
+        raise ValueError(f"colors must be at most 256 (a PNG palette); got {colors}")
+    return colors
+
+
+def _encode(fig, colors: int) -> bytes:
+    """What the figure's Agg canvas holds now, as an opaque palette PNG."""
+    from PIL import Image
+
+    rgba = Image.fromarray(np.asarray(fig.canvas.buffer_rgba()).copy(), "RGBA")
+    opaque = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
+    palette = opaque.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def player(
+    frames: Sequence[bytes],
+    captions: Sequence[str],
+    alt: str,
+    interval: float = 0.15,
+    start: int | None = None,
+) -> StaticView:
+    """An animation of PNG frames with Play/Pause, First, Back, Next, Last and a slider.
+
+    Parameters
+    ----------
+    frames : sequence of bytes
+        PNG images, all of the same size.
+    captions : sequence of str
+        One line of text per frame, shown under the controls (for example the iteration).
+    alt : str
+        Alternative text of the image: what the animation shows.
+    interval : float
+        Seconds between frames when playing.
+    start : int, optional
+        Frame shown before the reader presses anything; default the last one, so that
+        the page (and its printout) shows where the animation ends. Play starts from the
+        first frame when the last one is shown.
+
+    Returns
+    -------
+    StaticView
+    """
+    if isinstance(frames, (bytes, str)) or not all(isinstance(f, bytes) for f in frames):
+        raise TypeError("frames must be a sequence of PNG images (bytes)")
+    count = len(frames)
+    if count == 0:
+        raise ValueError("frames is empty; expected at least one PNG image")
+    if isinstance(captions, str) or len(captions) != count:
+        raise ValueError(f"captions must be a sequence of {count} strings, one per frame")
+    captions = [str(c) for c in captions]
+    alt = _alt_text(alt)
+    interval = _checks.positive_float(interval, "interval")
+    start = count - 1 if start is None else _checks.positive_int(start, "start", 0)
+    if start >= count:
+        raise ValueError(f"start must be a frame index below {count}; got {start}")
+
+    uris = [_data_uri(f) for f in frames]
+    shown = uris[start]
+    uris[start] = None  # the script takes it from the image, so it is stored once
+    element = _element_id("player", "".join(u or shown for u in uris))
+    button = f'<button type="button" style="{_BUTTON_STYLE}"'
+    last = count - 1
+    markup = (
+        f'<div class="ufm-player" id="{element}" data-frames="{count}">'
+        f'<img class="ufm-player-frame" src="{shown}" alt="{html.escape(alt)}" '
+        'style="display:block;max-width:100%;height:auto;background:white">'
+        '<div class="ufm-player-controls" role="group" aria-label="animation controls" '
+        'style="margin-top:0.4em">'
+        f'{button} data-action="first" aria-label="first frame">First</button>'
+        f'{button} data-action="back" aria-label="previous frame">Back</button>'
+        f'{button} data-action="play" aria-pressed="false">Play</button>'
+        f'{button} data-action="next" aria-label="next frame">Next</button>'
+        f'{button} data-action="last" aria-label="last frame">Last</button>'
+        f'<input type="range" class="ufm-player-slider" min="0" max="{last}" step="1" '
+        f'value="{start}" aria-label="frame" style="vertical-align:middle;width:12em">'
+        f'<span class="ufm-player-caption" style="margin-left:0.6em">'
+        f"{html.escape(captions[start])}</span>"
+        "</div></div>"
+    )
+    script = (
+        "<script>(function () {"
+        f'var root = document.getElementById("{element}");'
+        'if (!root || root.getAttribute("data-ready")) { return; }'
+        'root.setAttribute("data-ready", "1");'
+        f"var frames = {_script_json(uris)}, captions = {_script_json(captions)};"
+        'var image = root.querySelector(".ufm-player-frame");'
+        'var slider = root.querySelector(".ufm-player-slider");'
+        'var caption = root.querySelector(".ufm-player-caption");'
+        'var play = root.querySelector("[data-action=play]");'
+        f"var current = {start}, timer = null, last = frames.length - 1;"
+        'frames[current] = image.getAttribute("src");'
+        "function show(i) {"
+        "  current = Math.max(0, Math.min(last, i));"
+        "  image.src = frames[current]; slider.value = current;"
+        "  caption.textContent = captions[current];"
+        "}"
+        "function stop() {"
+        "  if (timer !== null) { clearInterval(timer); timer = null; }"
+        '  play.textContent = "Play"; play.setAttribute("aria-pressed", "false");'
+        "}"
+        "function start() {"
+        "  if (current >= last) { show(0); }"
+        "  timer = setInterval(function () {"
+        "    if (current >= last) { stop(); } else { show(current + 1); }"
+        f"  }}, {round(interval * 1000)});"
+        '  play.textContent = "Pause"; play.setAttribute("aria-pressed", "true");'
+        "}"
+        'root.addEventListener("click", function (event) {'
+        '  var action = event.target.getAttribute("data-action");'
+        '  if (action === "play") { if (timer === null) { start(); } else { stop(); } return; }'
+        "  if (!action) { return; }"
+        "  stop();"
+        '  if (action === "first") { show(0); }'
+        '  else if (action === "back") { show(current - 1); }'
+        '  else if (action === "next") { show(current + 1); }'
+        '  else if (action === "last") { show(last); }'
+        "});"
+        'slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });'
+        "})();</script>"
+    )
+    return StaticView(markup + script)
+
+
+def animate(
+    fig,
+    draw: Callable[[int], object],
+    count: int,
+    captions: Sequence[str],
+    alt: str,
+    animated: Sequence = (),
+    interval: float = 0.15,
+    dpi: float = 60,
+    colors: int = 128,
+) -> StaticView:
+    """Render ``count`` frames of a figure into an animation that plays in the browser.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure with an Agg canvas, built once; ``draw`` updates its artists. The layout
+        of the first frame is kept for all frames.
+    draw : callable
+        ``draw(i)`` updates the figure to frame ``i`` (``0 <= i < count``).
+    count : int
+        Number of frames. Each adds one PNG to the page (5 to 15 kB at the default ``dpi``).
+    captions : sequence of str
+        One line per frame, shown next to the controls.
+    alt : str
+        Alternative text: what the animation shows.
+    animated : sequence of matplotlib artists
+        The artists that ``draw`` changes, if it changes nothing else (no axis limits, no
+        ticks): then the rest of the figure is drawn once and only these are redrawn per
+        frame, in the order given, on top of it (several times faster). Empty: every frame
+        draws the whole figure.
+    interval, dpi, colors
+        See :func:`player` and :func:`png_frame`.
+
+    Returns
+    -------
+    StaticView
+    """
+    count = _checks.positive_int(count, "count")
+    if not callable(draw):
+        raise TypeError(f"draw must be a function of the frame index; got {type(draw).__name__}")
+    dpi = _checks.positive_float(dpi, "dpi")
+    colors = _palette_size(colors)
+    animated = list(animated)
+    layout, original_dpi = fig.get_layout_engine(), fig.dpi
+    frames = []
+    fig.set_dpi(dpi)
+    try:
+        draw(0)
+        for artist in animated:
+            artist.set_animated(True)
+        fig.canvas.draw()
+        # Keep the first frame's layout: the axes stay put and the layout runs once.
+        fig.set_layout_engine("none")
+        background = fig.canvas.copy_from_bbox(fig.bbox) if animated else None
+        for i in range(count):
+            if i:
+                draw(i)
+            if animated:
+                fig.canvas.restore_region(background)
+                for artist in animated:
+                    fig.draw_artist(artist)
+            elif i:
+                fig.canvas.draw()
+            frames.append(_encode(fig, colors))
+    finally:
+        for artist in animated:
+            artist.set_animated(False)
+        fig.set_dpi(original_dpi)
+        fig.set_layout_engine(layout)
+    return player(frames, captions, alt, interval=interval)
+
+
+def animate_descent(
+    C: int = 3,
+    N: int = 3,
+    p: int = 15,
+    eps: float = 1e-2,
+    lr: float = 1.0,
+    steps: int = 4000,
+    seed: int = 0,
+    frames: int = 24,
+) -> StaticView:
+    """Gradient descent from a random start of size ``ε``, as an animation.
+
+    The defaults are the set-up of the paper's figures (``C = N = 3``, ``p = 15``,
+    ``η = 1``) and of the live experiment ``model.descent``. Frames are taken at steps
+    spaced geometrically (``ufm.experiments.snapshot_schedule``): the geometry forms
+    early. Each frame shows, up to its step, the three strong-collapse errors and the risk
+    with the relative distance from S; for ``C = 3`` also the classifier rows and scaled
+    class means in the plane of the simplex.
+
+    Parameters
+    ----------
+    C, N, p : int
+        Classes, samples per class, feature dimension.
+    eps : float
+        Size of the random start (:func:`ufm.random_init`).
+    lr : float
+        Step size ``η``.
+    steps : int
+        Number of steps.
+    seed : int
+        Seed of the random start.
+    frames : int
+        About this many frames (at least 2).
+
+    Returns
+    -------
+    StaticView
+    """
+    from . import experiments, plots
+    from .model import random_init
+
+    C, N, p = _checks.sizes(C, N, p)
+    steps = _checks.positive_int(steps, "steps")
+    frames = _checks.positive_int(frames, "frames", 2)
+    start = random_init(C, N, p, eps, seed=seed)
+    marks = experiments.snapshot_schedule(steps, frames)
+    run = experiments.descent_with_snapshots(
+        start, lr=lr, steps=steps, snapshot_steps=marks, record_every=max(1, steps // 500)
+    )
+    trajectory, kept = run.trajectory, run.snapshot_steps
+    k = trajectory.steps
+
+    plane = C == 3
+    if plane:
+        fig, axes = plots.figure(10.0, 3.3, ncols=3, width_ratios=(1.2, 1.2, 1.0))
+    else:
+        fig, axes = plots.figure(8.0, 3.3, ncols=2)
+    ax_err, ax_risk = axes[0], axes[1]
+    error_lines = [
+        ax_err.semilogy(k, e, label=lbl)[0]
+        for e, lbl in zip(trajectory.errors.T, plots.ERROR_LABELS)
+    ]
+    risk_line = ax_risk.semilogy(k, trajectory.risk, color="k", label=r"risk $R_e$")[0]
+    distance_line = ax_risk.semilogy(
+        k, trajectory.distance_to_S, color="C3", label=plots.DISTANCE_LABEL
+    )[0]
+    ax_err.set_title("distance from strong collapse")
+    ax_risk.set_title("risk and distance from $S$")
+    markers = []
+    for ax, values in (
+        (ax_err, trajectory.errors),
+        (ax_risk, [trajectory.risk, trajectory.distance_to_S]),
+    ):
+        ax.set_xscale("symlog", linthresh=10, linscale=0.5)
+        ax.set_xlim(0, steps)
+        ax.set_ylim(*_log_limits(values))
+        ax.set_xlabel("iteration $k$ (logarithmic beyond 10)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="x-small", loc="upper right")
+        markers.append(ax.axvline(0, color="0.4", lw=0.8))
+    curves = [
+        (line, np.asarray(line.get_ydata())) for line in [*error_lines, risk_line, distance_line]
+    ]
+    if plane:
+        view = experiments.simplex_plane(run.W, run.class_means, N)
+        ax_plane = axes[2]
+        artists = plots.plane_artists(ax_plane, C)
+        plots.update_plane(ax_plane, artists, view)
+        limits = ax_plane.get_xlim(), ax_plane.get_ylim()
+
+    def draw(i):
+        step = kept[i]
+        seen = k <= step
+        for line, values in curves:
+            line.set_data(k[seen], values[seen])
+        for marker in markers:
+            marker.set_xdata([step, step])
+        if plane:
+            upto = experiments.PlaneView(view.W[: i + 1], view.means[: i + 1], view.radius)
+            plots.update_plane(ax_plane, artists, upto)
+            ax_plane.set_xlim(limits[0])
+            ax_plane.set_ylim(limits[1])
+
+    note = ""
+    if trajectory.diverged_at is not None:
+        note = f" (diverged at step {trajectory.diverged_at})"
+    captions = [f"iteration {s} of {steps}{note}" for s in kept]
+    panels = (
+        "Left: the three distances from strong collapse per iteration, on a log scale, drawn "
+        "up to the current frame. Middle: the risk and the relative distance from S. Right: "
+        "the paths of the classifier rows and of the scaled class means in the plane of the "
+        "simplex; at strong collapse the rows form an equilateral triangle."
+        if plane
+        else "Left: the three distances from strong collapse per iteration, on a log scale, "
+        "drawn up to the current frame. Right: the risk and the relative distance from S."
+    )
+    alt = (
+        f"Animation of gradient descent for C = {C} classes, N = {N} samples per class, "
+        f"p = {p}, from a random start of size ε = {eps:g} with step size η = {lr:g}. {panels}"
+    )
+    moving = [*(line for line, _ in curves), *markers]
+    if plane:
+        moving += [artists["triangle"], *artists["paths"], *artists["means"]]
+        moving += [artists["rows"], artists["centres"]]
+    return animate(fig, draw, len(kept), captions, alt, animated=moving, dpi=80, colors=64)
+
+
+def image_view(png: bytes, alt: str, caption: str = "") -> StaticView:
+    """One PNG image, with its alternative text and an optional caption under it.
+
+    Parameters
+    ----------
+    png : bytes
+        The image (for example from :func:`png_frame`).
+    alt : str
+        What the image shows.
+    caption : str
+        A line of text shown under the image (for example a message of a live experiment).
+
+    Returns
+    -------
+    StaticView
+    """
+    if not isinstance(png, bytes):
+        raise TypeError(f"png must be PNG data (bytes); got {type(png).__name__}")
+    text = f'<p style="margin:0.3em 0">{html.escape(caption)}</p>' if caption else ""
+    return StaticView(
+        f'<img src="{_data_uri(png)}" alt="{html.escape(_alt_text(alt))}" '
+        f'style="display:block;max-width:100%;height:auto;background:white">{text}'
+    )
+
+
+def _log_limits(values, floor=1e-16, ceiling=1e16) -> tuple[float, float]:
+    """Limits of a log axis around the finite positive ``values``, within ``[floor, ceiling]``
+    (a diverging run reaches 1e300 before it overflows)."""
+    values = np.asarray(values, dtype=float).ravel()
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return floor, 1.0
+    low, high = max(values.min(), floor), min(values.max(), ceiling)
+    return low / 2, max(high, low) * 2
+
+
+def switchable(
+    views: Mapping[str, StaticView], legend: str, selected: str | None = None
+) -> StaticView:
+    """Show one of a few precomputed views at a time, chosen with radio buttons.
+
+    Parameters
+    ----------
+    views : mapping of str to StaticView
+        Label of each choice (for example ``"ε = 0.01"``) and its view (an animation,
+        an :func:`image_view`, ...).
+    legend : str
+        What the choices are (for example ``"size of the random start"``).
+    selected : str, optional
+        The label shown first; default the first one.
+
+    Returns
+    -------
+    StaticView
+        Without JavaScript, the selected view is shown.
+    """
+    if not isinstance(views, Mapping) or len(views) == 0:
+        raise ValueError("views must be a non-empty mapping of labels to views")
+    labels = [str(label) for label in views]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"two views have the same label: {labels}")
+    legend = _alt_text(legend, "legend")
+    selected = labels[0] if selected is None else str(selected)
+    if selected not in labels:
+        raise ValueError(f"selected is {selected!r}; expected one of {labels}")
+    for label, view in zip(labels, views.values()):
+        if not isinstance(view, StaticView):
+            raise TypeError(
+                f"the view {label!r} is a {type(view).__name__}; expected a StaticView "
+                "(wrap a PNG image with image_view)"
+            )
+    bodies = [view.html for view in views.values()]
+    element = _element_id("switch", legend + "".join(labels) + "".join(bodies))
+    choices = "".join(
+        f'<label style="margin-right:1em;white-space:nowrap"><input type="radio" '
+        f'name="{element}" value="{i}"{" checked" if label == selected else ""}> '
+        f"{html.escape(label)}</label>"
+        for i, label in enumerate(labels)
+    )
+    panels = "".join(
+        f'<div class="ufm-switch-view" data-index="{i}"'
+        f"{'' if label == selected else ' hidden'}>{body}</div>"
+        for i, (label, body) in enumerate(zip(labels, bodies))
+    )
+    markup = (
+        f'<div class="ufm-switch" id="{element}">'
+        '<fieldset style="border:none;padding:0;margin:0 0 0.4em 0">'
+        '<legend style="font:inherit;font-weight:bold;float:none;width:auto;padding:0;'
+        'margin:0 0 0.2em 0">'
+        f"{html.escape(legend)}</legend>"
+        f"{choices}</fieldset>{panels}</div>"
+    )
+    script = (
+        "<script>(function () {"
+        f'var root = document.getElementById("{element}");'
+        'if (!root || root.getAttribute("data-ready")) { return; }'
+        'root.setAttribute("data-ready", "1");'
+        'var panels = root.querySelectorAll(":scope > .ufm-switch-view");'
+        'root.querySelector("fieldset").addEventListener("change", function (event) {'
+        "  for (var i = 0; i < panels.length; i++) {"
+        '    panels[i].hidden = panels[i].getAttribute("data-index") !== event.target.value;'
+        "  }"
+        "});"
+        "})();</script>"
+    )
+    return StaticView(markup + script)
+
+
+def explorer_switch(
+    name: str,
+    control: str,
+    values: Sequence,
+    legend: str,
+    label: str = "{}",
+    dpi: float = 72,
+    colors: int = 128,
+) -> StaticView:
+    """The figure of a registered live experiment at a few values of one control, switchable.
+
+    A fresh explorer is made from ``ufm.widgets.REGISTRY`` (an explorer shown elsewhere
+    on the page is left as it is). Every other control keeps its default. Each view is the
+    explorer's figure with its alternative text, and the explorer's message, if any, as a
+    caption.
+
+    Parameters
+    ----------
+    name : str
+        Registered name of the explorer (for example ``"model.descent"``).
+    control : str
+        The control to vary (for example ``"eps"`` or ``"rank"``).
+    values : sequence
+        Its values, one view each; the first is shown first.
+    legend : str
+        What the choices are (for example ``"size of the random start ε"``).
+    label : str
+        Format of each choice's label, filled with the value (for example ``"ε = {:g}"``).
+    dpi, colors
+        See :func:`png_frame`.
+
+    Returns
+    -------
+    StaticView
+
+    Raises
+    ------
+    ValueError
+        If the explorer or the control does not exist, or a value cannot be drawn.
+    """
+    explorer = _explorer(name)
+    if control not in explorer.controls:
+        raise ValueError(
+            f"the explorer {name!r} has no control {control!r}; "
+            f"expected one of {sorted(explorer.controls)}"
+        )
+    if isinstance(values, str) or len(values) == 0:
+        raise ValueError("values must be a non-empty sequence of control values")
+    alt = _alt_text(explorer.alt, f"the alt text of the explorer {name!r}")
+    views = {}
+    for value in values:
+        settings = {**explorer.values(), control: value}
+        message = explorer.draw(**settings) or ""
+        views[label.format(value)] = image_view(
+            png_frame(explorer.figure, dpi=dpi, colors=colors),
+            f"{alt} Shown for {label.format(value)}.",
+            message,
+        )
+    if len(views) != len(values):
+        raise ValueError(f"the label {label!r} gives the same text to two of the values {values}")
+    return switchable(views, legend)
+
+
+def _explorer(name: str):
+    """A fresh explorer from the registry, after importing every chapter's module."""
+    import importlib
+    import pkgutil
+
+    import ufm.widgets
+    from ufm.widgets import REGISTRY
+
+    for module in pkgutil.iter_modules(ufm.widgets.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"ufm.widgets.{module.name}")
+    if name not in REGISTRY:
+        raise ValueError(f"no explorer named {name!r}; expected one of {sorted(REGISTRY)}")
+    return REGISTRY[name].factory()
