@@ -1,6 +1,9 @@
 # make book  - build the HTML book into _build/html (warnings are errors)
 # make test  - lint, then run the library tests and every notebook
 # make lab   - open the notebooks in JupyterLab
+# make bench - speed benchmarks side by side (benchmarks/run.py; torch optional)
+# make assignments - student versions and autograders of the graded assignments
+#              (book/assignments/ and _build/assignments/; make book and make test run it)
 # Each target creates .venv on first use and reinstalls only when pyproject.toml changes
 # (the install stamps live inside .venv, so deleting .venv also forgets them).
 
@@ -8,15 +11,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test lab clean distclean
+.PHONY: book test lab assignments bench clean distclean
 
-book: $(VENV)/.stamp-book
+book: assignments
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(VENV)/.stamp-test
+	$(BIN)/python assignments/generate.py --no-run-tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+assignments: $(VENV)/.stamp-book
+	$(BIN)/python assignments/generate.py
+
+bench: $(VENV)/.stamp-book
+	$(BIN)/python benchmarks/run.py
 
 lab: $(VENV)/.stamp-book $(BIN)/jupyter-lab
 	$(BIN)/jupyter lab
@@ -37,7 +47,7 @@ $(BIN)/jupyter-lab: | $(BIN)/python
 	$(BIN)/python -m pip install jupyterlab
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf _build book/assignments .pytest_cache .hypothesis .ruff_cache *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean

@@ -33,8 +33,11 @@ def as_dict(specs):
 
 
 def conda_packages():
-    """The conda packages of environment.yml, except python and pip themselves."""
+    """The packages of environment.yml (conda and its pip sub-list), except python and pip."""
     specs = [d for d in ENVIRONMENT["dependencies"] if isinstance(d, str)]
+    for entry in ENVIRONMENT["dependencies"]:
+        if isinstance(entry, dict):
+            specs += entry.get("pip", [])
     return [d for d in specs if re.split(r"[=<>!~ ]", d, maxsplit=1)[0] not in ("python", "pip")]
 
 

@@ -5,6 +5,19 @@ in ``REGISTRY`` so that tests and benchmarks can visit them all.
 Requires the ``widgets`` extra (ipywidgets).
 """
 
+# Importing the chapter modules (model: the model chapter; results: the main results;
+# limits: the discussion) registers their explorers.
+from . import limits, model, results
 from ._base import REGISTRY, Explorer, ExplorerSpec, new_figure, register, restore_axes
 
-__all__ = ["REGISTRY", "Explorer", "ExplorerSpec", "new_figure", "register", "restore_axes"]
+__all__ = [
+    "REGISTRY",
+    "Explorer",
+    "ExplorerSpec",
+    "limits",
+    "model",
+    "new_figure",
+    "register",
+    "restore_axes",
+    "results",
+]
