@@ -155,6 +155,43 @@ def test_gradient_flow_agrees_with_the_closed_form_on_S():
         assert np.abs(ours - exact).max() <= 1e-9 * np.abs(exact).max()
 
 
+def test_class_mean_flow_is_the_gradient_flow_from_class_constant_features():
+    start = ex.point_in_S(3, 4, 5, 2, scale=0.3, beta=0.5, seed=1)
+    t = np.array([0.0, 2.0, 15.0, 40.0])
+    H, W, b = ex.gradient_flow(*start, t)
+    means = ufm.class_summary(start[0], 3)[0]
+    Hbar, Wm, bm = ex.class_mean_flow(means, *start[1:], 4, t)
+    np.testing.assert_allclose(np.repeat(Hbar, 4, axis=-1), H, atol=1e-10)
+    np.testing.assert_allclose(Wm, W, atol=1e-10)
+    np.testing.assert_allclose(bm, b, atol=1e-10)
+    with pytest.raises(ValueError, match="class_means"):
+        ex.class_mean_flow(means[:, :2], *start[1:], 4, t)
+
+
+@pytest.mark.parametrize(("C", "N", "p"), [(2, 1, 1), (3, 3, 4), (4, 2, 3), (5, 3, 2)])
+def test_rest_spectrum_by_blocks_is_the_dense_spectrum(C, N, p):
+    from ufm.spectrum import linearization_at_rest
+
+    dense = linearization_at_rest(C, N, p)[0]
+    blocks = ex.rest_spectrum_by_blocks(C, N, p)
+    np.testing.assert_allclose(blocks.values, dense, atol=1e-12)
+    assert blocks.growing_distance < 1e-14
+
+
+def test_random_direction_has_the_size_of_the_state_and_depends_on_the_seed_only():
+    state = ufm.strong_collapse(3, 2, 4, seed=1)
+    direction = ex.random_direction(*state, seed=3)
+    size = lambda z: np.sqrt(sum(np.vdot(x, x) for x in z))  # noqa: E731
+    assert np.isclose(size(direction), size(state))
+    for x, y in zip(ex.random_direction(*state, seed=3), direction):
+        np.testing.assert_array_equal(x, y)
+    moved = ex.perturb(*state, 0.1, seed=3)
+    for x, y, d in zip(moved, state, direction):
+        np.testing.assert_allclose(x, y + 0.1 * d)
+    with pytest.raises(ValueError, match="zero"):
+        ex.random_direction(np.zeros((4, 6)), np.zeros((3, 4)), np.zeros(3))
+
+
 def test_point_in_S_has_the_requested_rank_and_lies_in_S():
     H, W, b = ex.point_in_S(5, 3, 6, 2, scale=1.5, beta=0.25, seed=0)
     assert np.linalg.matrix_rank(W) == 2 and np.isclose(np.linalg.norm(W), 1.5)

@@ -8,6 +8,7 @@ each control alone at each of its extreme values, and all controls at their maxi
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 
 import ufm.widgets as uw
@@ -57,3 +58,68 @@ def test_explorer_callbacks_never_raise_and_never_draw_nan(name):
         assert not has_a_nan_plot(explorer.figure), (setting, explorer.message)
     explorer.set(**defaults)
     assert not explorer.message.startswith("Cannot show"), explorer.message
+
+
+#: Every explorer with these controls reaches at least these values (ε: at most 1e-6).
+REACH = {"C": 10, "N": 1000, "p": 64, "steps": 20000}
+
+
+def slider_range(control):
+    """``(min, max)`` of a numeric slider in its own units, or None for other controls."""
+    if type(control).__name__ == "FloatLogSlider":
+        return control.base**control.min, control.base**control.max
+    if hasattr(control, "min") and hasattr(control, "max"):
+        return control.min, control.max
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(uw.REGISTRY))
+def test_sliders_reach_far_enough_and_corners_are_their_extremes(name):
+    spec = uw.REGISTRY[name]
+    explorer = spec.factory()
+    for key, control in explorer.controls.items():
+        bounds = slider_range(control)
+        if bounds is None:
+            continue
+        assert key in spec.corners, f"{key} has no corners"
+        np.testing.assert_allclose(spec.corners[key], bounds, rtol=1e-12, err_msg=key)
+        if key in REACH:
+            assert bounds[1] >= REACH[key], (key, bounds)
+        if key == "eps":
+            assert bounds[0] <= 1e-6 * (1 + 1e-12), bounds
+        if key in spec.maxima:
+            assert bounds[0] <= spec.maxima[key] <= bounds[1], (key, spec.maxima[key])
+
+
+def test_explorer_image_is_the_drawn_canvas():
+    from io import BytesIO
+
+    from PIL import Image
+
+    explorer = uw.REGISTRY["results.convergence"].factory()
+    explorer.set(C=4)
+    png = explorer._image().data
+    pixels = np.asarray(Image.open(BytesIO(png)).convert("RGB"))
+    drawn = np.asarray(explorer.figure.canvas.buffer_rgba())[..., :3]
+    np.testing.assert_array_equal(pixels, drawn)
+
+
+def test_frozen_layout_keeps_axes_titles_and_labels_in_place():
+    explorer = uw.REGISTRY["model.descent"].factory()
+    fig = explorer.figure
+    renderer = fig.canvas.get_renderer()
+    before = [
+        (ax.get_position().bounds, ax.title.get_window_extent(renderer).bounds) for ax in fig.axes
+    ]
+    labels = [ax.xaxis.label.get_window_extent(renderer).bounds for ax in fig.axes]
+    explorer.set(C=5, steps=300)
+    explorer.set(C=3, steps=4000)
+    after = [
+        (ax.get_position().bounds, ax.title.get_window_extent(renderer).bounds) for ax in fig.axes
+    ]
+    assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    assert [b[0] for b in before] == [a[0] for a in after]
+    np.testing.assert_allclose([b[1][1] for b in before], [a[1][1] for a in after], atol=0.5)
+    np.testing.assert_allclose(
+        labels, [ax.xaxis.label.get_window_extent(renderer).bounds for ax in fig.axes], atol=0.5
+    )

@@ -3,9 +3,11 @@
 Each function runs or measures one experiment, so that a reader can repeat it outside the
 book: the sweep over the size ``ε`` of the random start behind Figures 1 and 2 and the
 fitted log–log slopes; gradient descent with snapshots of the state (to watch the simplex
-form); the gradient flow integrated by an ODE solver (to check the closed form on S); the
-eigenvalues of ``W W^T`` predicted by that closed form; points of S of a chosen rank;
-perturbations of a point of strong collapse and the NC1–NC4 measures there.
+form); the gradient flow integrated by an ODE solver, for the full state or for the class
+means (to check the closed form on S); the eigenvalues of ``W W^T`` predicted by that
+closed form; points of S of a chosen rank; perturbations of a point of strong collapse and
+the NC1–NC4 measures there; the spectrum of the flow linearised at ``(0, 0, 1_C/C)``,
+assembled from its blocks for models of any size.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 from . import _checks
 from .collapse import class_summary, nc_metrics
 from .dynamics import Trajectory, gradient_descent
-from .model import gradients, random_init, risk, stack
+from .model import _residual, gradients, random_init, risk, stack, targets
 from .reduced import ReducedState
 from .subspace import _project_parts
 
@@ -536,6 +538,79 @@ def gradient_flow(H, W, b, t, rtol=1e-12, atol=1e-14):
     return tuple(np.array(x) for x in zip(*states))
 
 
+def class_mean_flow(class_means, W, b, N, t, rtol=1e-12, atol=1e-14):
+    """The gradient flow from a state whose features are constant within each class.
+
+    Such a state is ``H = H̄ ⊗ 1_N^T`` (every point of S is one), and the flow keeps it so:
+    the deviations obey ``dΔ/dt = -(1/(CN)) W^T W Δ``, so ``Δ = 0`` stays 0. There
+    ``R_e(H, W, b)`` is the risk of the model with ``N = 1`` at ``(H̄, W, b)``, hence
+    ``dH̄/dt = -(1/N) ∇_H̄ R`` and ``d(W, b)/dt = -∇_{W,b} R`` with the gradients of that
+    ``N = 1`` model. Integrated numerically (scipy, DOP853) from the gradient formula of
+    :func:`ufm.gradients` only, like :func:`gradient_flow` (no closed form is used), at a
+    cost that does not depend on ``N``.
+
+    Parameters
+    ----------
+    class_means : array_like, shape (p, C)
+        ``H̄``, the feature of each class.
+    W, b : array_like
+        Shapes ``(C, p)``, ``(C,)``.
+    N : int
+        Samples per class.
+    t : array_like of float, shape (T,)
+        Increasing times ``>= 0`` at which to return the state.
+    rtol, atol : float
+        Tolerances of the solver.
+
+    Returns
+    -------
+    class_means, W, b : ndarray
+        Shapes ``(T, p, C)``, ``(T, C, p)``, ``(T, C)``.
+
+    Raises
+    ------
+    RuntimeError
+        If the solver fails.
+    """
+    from scipy.integrate import solve_ivp
+
+    N = _checks.positive_int(N, "N")
+    W = _checks.as_array(W, "W", 2)
+    if np.shape(class_means) != W.shape[::-1]:
+        raise ValueError(
+            f"class_means has shape {np.shape(class_means)}; expected (p, C) = {W.shape[::-1]}"
+        )
+    Hbar, W, b, C, _, p, _ = _checks.triple(class_means, W, b)
+    t = _checks.as_array(t, "t", 1)
+    if (t < 0).any() or (np.diff(t) < 0).any():
+        raise ValueError("t must be non-negative and increasing")
+    rtol = _checks.positive_float(rtol, "rtol")
+    atol = _checks.positive_float(atol, "atol")
+    # The right-hand side runs thousands of times on small arrays, so it skips the input
+    # checks of ufm.gradients but computes the same thing: with G = (W H̄ + b 1^T - I)/C,
+    # ∇_H̄ = W^T G, ∇_W = G H̄^T, ∇_b = G 1 (the N = 1 model, whose targets are I).
+    Y = targets(C, 1)
+    a, c = Hbar.size, Hbar.size + W.size
+
+    def rhs(_, z):
+        h, w = z[:a].reshape(p, C), z[a:c].reshape(C, p)
+        G = _residual(h, w, z[c:], Y)
+        G *= -1.0 / C
+        out = np.empty_like(z)
+        np.matmul(w.T, G, out=out[:a].reshape(p, C))
+        out[:a] *= 1.0 / N
+        np.matmul(G, h.T, out=out[a:c].reshape(C, p))
+        G.sum(axis=1, out=out[c:])
+        return out
+
+    z0 = np.concatenate([Hbar.ravel(), W.ravel(), b])
+    solution = solve_ivp(rhs, (0.0, t[-1]), z0, t_eval=t, method="DOP853", rtol=rtol, atol=atol)
+    if not solution.success:
+        raise RuntimeError(f"the ODE solver failed: {solution.message}")
+    z = solution.y.T
+    return z[:, :a].reshape(-1, p, C), z[:, a:c].reshape(-1, C, p), z[:, c:].copy()
+
+
 def point_in_S(C, N, p, rank, scale=1.0, beta=0.0, seed=None):
     """A random point of S whose classifier has a chosen rank.
 
@@ -573,8 +648,37 @@ def point_in_S(C, N, p, rank, scale=1.0, beta=0.0, seed=None):
     return np.repeat(W.T, N, axis=1) / np.sqrt(N), W, np.full(C, beta)
 
 
+def random_direction(H, W, b, seed=None):
+    """A random direction ``D`` (Gaussian, then rescaled) with ``||D||_E = ||Z||_E``.
+
+    Parameters
+    ----------
+    H, W, b : array_like
+        The state ``Z`` (not zero).
+    seed : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    dH, dW, db : ndarray
+        Same shapes as ``H``, ``W``, ``b``.
+
+    Raises
+    ------
+    ValueError
+        If the state is zero (a relative perturbation is then undefined).
+    """
+    H, W, b, _, _, _, _ = _checks.triple(H, W, b)
+    norm = np.sqrt(np.vdot(H, H) + np.vdot(W, W) + np.vdot(b, b))
+    if norm == 0:
+        raise ValueError("the state is zero, so a relative perturbation is undefined")
+    rng = np.random.default_rng(_checks.seed_or_none(seed))
+    D = [rng.standard_normal(x.shape) for x in (H, W, b)]
+    scale = norm / np.sqrt(sum(np.vdot(d, d) for d in D))
+    return tuple(scale * d for d in D)
+
+
 def perturb(H, W, b, size, seed=None):
-    """``Z + size · ||Z||_E · D``, with ``D`` a random direction of unit norm ``||D||_E = 1``.
+    """``Z + size · D``, with ``D`` the :func:`random_direction` of ``Z`` (``||D||_E = ||Z||_E``).
 
     Parameters
     ----------
@@ -589,17 +693,11 @@ def perturb(H, W, b, size, seed=None):
     -------
     H, W, b : ndarray
     """
-    H, W, b, _, _, _, _ = _checks.triple(H, W, b)
     size = float(_checks.as_array([size], "size", 1)[0])
     if size < 0:
         raise ValueError(f"size must be >= 0; got {size}")
-    norm = np.sqrt(np.vdot(H, H) + np.vdot(W, W) + np.vdot(b, b))
-    if norm == 0:
-        raise ValueError("the state is zero, so a relative perturbation is undefined")
-    rng = np.random.default_rng(_checks.seed_or_none(seed))
-    D = [rng.standard_normal(x.shape) for x in (H, W, b)]
-    scale = size * norm / np.sqrt(sum(np.vdot(d, d) for d in D))
-    return tuple(x + scale * d for x, d in zip((H, W, b), D))
+    D = random_direction(H, W, b, seed)
+    return tuple(np.asarray(x, dtype=float) + size * d for x, d in zip((H, W, b), D))
 
 
 def collapse_measures(H, W, b) -> dict[str, float]:
@@ -614,3 +712,67 @@ def collapse_measures(H, W, b) -> dict[str, float]:
     out = nc_metrics(H, np.repeat(np.arange(C), N), W, b)
     out["risk"] = risk(H, W, b)
     return out
+
+
+@dataclass(frozen=True)
+class RestSpectrum:
+    """Spectrum of the gradient flow linearised at the stationary point ``(0, 0, 1_C/C)``.
+
+    Attributes
+    ----------
+    values : ndarray, shape (p*C*N + C*p + C,)
+        All eigenvalues of the Jacobian ``-∇²R_e`` there, in decreasing order.
+    growing_distance : float
+        The largest relative distance from S of an eigenvector with a positive eigenvalue
+        (0 up to rounding: the growing directions lie in S).
+    """
+
+    values: np.ndarray
+    growing_distance: float
+
+
+def rest_spectrum_by_blocks(C, N, p) -> RestSpectrum:
+    """The spectrum at ``(0, 0, 1_C/C)`` assembled from small blocks, for models of any size.
+
+    At that point ``H = 0`` and ``W = 0``, so the Hessian has no ``H``–``H``, ``W``–``W``,
+    bias–``H`` or bias–``W`` terms, and a feature index ``k`` couples only row ``k`` of
+    ``H`` with column ``k`` of ``W``. Moreover the within-class deviations of ``H`` (each
+    class summing to zero, ``C(N-1)`` directions per feature) are in the kernel. What is
+    left is, for each of the ``p`` features, the class-constant row ``u ⊗ 1_N^T/sqrt(N)``
+    (``u`` in ``R^C``, unit-norm coordinates) with column ``w`` of ``W``, plus the bias. On
+    these coordinates the risk is that of the model with ``N = 1`` and ``p = 1`` at
+    ``(u^T/sqrt(N), w, b)``, whose Hessian (``ufm.spectrum.hessian``) gives the
+    ``2C x 2C`` block (``p`` copies) and the ``C x C`` bias block.
+
+    Parameters
+    ----------
+    C, N, p : int
+
+    Returns
+    -------
+    RestSpectrum
+
+    Raises
+    ------
+    ValueError
+        If the computed Hessian couples the bias to ``(u, w)`` (it cannot at this point).
+    """
+    from .spectrum import hessian
+    from .subspace import distance_to_S
+
+    C, N, p = _checks.sizes(C, N, p)
+    full = hessian(np.zeros((1, C)), np.zeros((C, 1)), np.full(C, 1.0 / C))
+    scale = np.r_[np.full(C, 1.0 / np.sqrt(N)), np.ones(2 * C)]
+    jacobian = -scale[:, None] * full * scale[None, :]
+    if np.abs(jacobian[: 2 * C, 2 * C :]).max() > 0:
+        raise ValueError("the Hessian at (0, 0, 1/C) couples the bias to (H, W)")
+    block, vectors = np.linalg.eigh(jacobian[: 2 * C, : 2 * C])
+    bias = np.linalg.eigvalsh(jacobian[2 * C :, 2 * C :])
+    values = np.sort(np.r_[np.tile(block, p), bias, np.zeros(C * (N - 1) * p)])[::-1]
+    # Eigenvalues 0 come out at rounding level, of either sign: they do not grow.
+    growing = vectors[:, block > 2 * C * np.finfo(float).eps * np.abs(block).max()]
+    distances = [
+        distance_to_S(np.repeat(u[None, :], N, axis=1) / np.sqrt(N), w[:, None], np.zeros(C))
+        for u, w in zip(growing[:C].T, growing[C:].T)
+    ]
+    return RestSpectrum(values, max(distances, default=0.0))

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -80,12 +81,18 @@ class Explorer:
         ``draw(**values) -> str | None``: updates the figure, returns a message or None.
     alt : str
         Alternative text for the figure (what it shows).
+    freeze : bool
+        Make redraws cheap (default): minor ticks are turned off before the first render,
+        and after it the layout, the titles and the axis labels stay where that render put
+        them (see ``freeze_layout``). Draw functions then change titles with
+        ``ax.title.set_text`` (``ax.set_title`` would re-enable their automatic placement).
     """
 
     controls: dict
     figure: Figure
     draw: Callable[..., str | None]
     alt: str = ""
+    freeze: bool = True
     message: str = ""
     timing: dict = field(default_factory=dict)
 
@@ -96,7 +103,12 @@ class Explorer:
         self._handle = None
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        if self.freeze:
+            for ax in self.figure.axes:
+                ax.minorticks_off()
         self.update()
+        if self.freeze:
+            freeze_layout(self.figure)
 
     def values(self) -> dict:
         """The current value of every control."""
@@ -143,10 +155,15 @@ class Explorer:
         return message
 
     def _image(self):
+        """The figure as last drawn, as a PNG image (encoded from the Agg canvas buffer,
+        so the figure is not rendered a second time)."""
         from IPython.display import Image
+        from PIL import Image as PILImage
 
+        pixels = np.asarray(self.figure.canvas.buffer_rgba())
         buffer = io.BytesIO()
-        self.figure.canvas.print_png(buffer)
+        # The figure is opaque (white background), so the alpha channel carries nothing.
+        PILImage.fromarray(pixels[..., :3]).save(buffer, format="png")
         return Image(data=buffer.getvalue(), format="png", alt=self.alt or None)
 
     def _ipython_display_(self) -> None:
@@ -157,6 +174,7 @@ class Explorer:
         display(widgets.VBox([*self.controls.values(), self._status]))
         if self.message:
             display(HTML(f"<p><strong>{html.escape(self.message)}</strong></p>"))
+        self.figure.canvas.draw()  # in case the figure was changed since the last update
         self._handle = display(self._image(), display_id=True)
 
 
@@ -167,6 +185,34 @@ def _show_message_only(fig: Figure, message: str) -> None:
     for text in list(fig.texts):
         text.remove()
     fig.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=12)
+
+
+def freeze_layout(fig: Figure) -> None:
+    """Keep everything the last render placed where it is, so that later renders skip the
+    work of placing it again (about as costly as drawing the figure).
+
+    Call it after a render. The layout engine is switched off (axes keep their
+    positions), titles stay at the top of their axes, and axis labels stay where they are
+    (an empty label too: placing it measures every tick label again). A y-axis label with
+    text is left free, because the width of its tick labels changes with the data.
+    """
+    fig.set_layout_engine("none")
+    for ax in fig.axes:
+        title = ax.title
+        if title.get_text():
+            # An explicit y turns off the automatic placement above the decorations.
+            ax.set_title(
+                title.get_text(),
+                y=title.get_position()[1],
+                fontsize=title.get_fontsize(),
+                fontweight=title.get_fontweight(),
+            )
+        to_axes = ax.transAxes.inverted()
+        x, y = ax.xaxis.label.get_position()
+        ax.xaxis.set_label_coords(x, to_axes.transform((0.0, y))[1])
+        if not ax.yaxis.label.get_text():
+            x, y = ax.yaxis.label.get_position()
+            ax.yaxis.set_label_coords(to_axes.transform((x, 0.0))[0], y)
 
 
 def restore_axes(fig: Figure) -> None:

@@ -133,13 +133,13 @@ def init_size_sweep(eps=INIT_EPS, seeds=INIT_SEEDS, lr=INIT_LR, steps=INIT_STEPS
 
 @register(
     "limits.initialisation",
-    corners={"eps": (1e-3, 10.0), "seed": (0, INIT_SEEDS - 1)},
+    corners={"eps": (1e-6, 10.0), "seed": (0, INIT_SEEDS - 1)},
     maxima={"eps": 10.0},
 )
 def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
     """How far from strong collapse descent ends when the random start is large.
 
-    Controls: the start size ``ε`` (log scale, 10^-3 to 10) and the seed. Left: the three
+    Controls: the start size ``ε`` (log scale, 10^-6 to 10) and the seed. Left: the three
     errors and the distance from S along the run. Right: their median final values over 5
     seeds against ``ε``, with the chosen ``ε`` marked.
 
@@ -163,6 +163,7 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
     for values, label in zip(finals, labels):
         ax_sweep.loglog(sweep.eps, np.median(values, axis=1), marker="o", ms=3, label=label)
     marker = ax_sweep.axvline(1.0, color="0.3", ls="--", lw=1)
+    sweep_range = (sweep.eps.min(), sweep.eps.max())
     ax_sweep.set_xlabel("start size ε")
     ax_sweep.set_title(f"final values, median of {sweep.errors.shape[1]} seeds")
     ax_run.legend(fontsize="x-small", loc="lower left")
@@ -179,7 +180,10 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
         for line, values in zip(run_lines, [*run.errors.T, run.distance_to_S]):
             line.set_data(k, values)
         ax_run.set_xlim(1, INIT_STEPS)
+        # The final errors scale like ε: below ε = 10^-3 the run ends below 10^-9.
+        ax_run.set_ylim(min(1e-9, 1e-6 * eps), 1e3)
         marker.set_xdata([eps, eps])
+        ax_sweep.set_xlim(min(sweep_range[0], eps) / 1.5, max(sweep_range[1], eps) * 1.5)
         if run.diverged_at is not None:
             return f"Diverged at step {run.diverged_at}: the step η = {INIT_LR} is too large here."
         errors = run.errors[-1]
@@ -191,7 +195,7 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
 
     return _explorer(
         {
-            "eps": _log_slider(1.0, -3, 1, "start size ε"),
+            "eps": _log_slider(1.0, -6, 1, "start size ε"),
             "seed": _slider(widgets.IntSlider, 0, 0, INIT_SEEDS - 1, 1, "seed"),
         },
         fig,
@@ -282,15 +286,19 @@ def narrow_run(C: int, p: int, N: int = 3, seed: int = 0, steps: int = 6000) -> 
     )
 
 
+#: Largest ``C`` and ``p`` of :func:`narrow_explorer`.
+NARROW_C_MAX, NARROW_P_MAX = 10, 64
+
+
 @register(
     "limits.narrow",
-    corners={"C": (3, 8), "p": (1, 8), "seed": (0, 9)},
-    maxima={"C": 8, "p": 8},
+    corners={"C": (3, NARROW_C_MAX), "p": (1, NARROW_P_MAX), "seed": (0, 9)},
+    maxima={"C": NARROW_C_MAX, "p": NARROW_P_MAX},
 )
 def narrow_explorer() -> Explorer:
     """What descent finds when ``p < C - 1``: a risk floor and class means that are no simplex.
 
-    Controls: ``C`` (3 to 8), ``p`` (1 to 8) and the seed (``N = 3``, start size 0.01,
+    Controls: ``C`` (3 to 10), ``p`` (1 to 64) and the seed (``N = 3``, start size 0.01,
     ``η = 1``). Left: the risk per iteration and the floor ``(C - 1 - p)/(2C)``. Right: the
     final centred class means in their first two principal directions.
     """
@@ -302,8 +310,9 @@ def narrow_explorer() -> Explorer:
     ax_risk.grid(alpha=0.3)
     ax_risk.legend(fontsize="x-small", loc="lower left")
     ax_risk.set_ylim(1e-16, 2)
-    points = ax_plane.scatter(np.zeros(8), np.zeros(8), s=40, c=[f"C{i}" for i in range(8)])
-    spokes = [ax_plane.plot([], [], color=f"C{i}", lw=1)[0] for i in range(8)]
+    colors = [f"C{i}" for i in range(NARROW_C_MAX)]
+    points = ax_plane.scatter(np.zeros(NARROW_C_MAX), np.zeros(NARROW_C_MAX), s=40, c=colors)
+    spokes = [ax_plane.plot([], [], color=color, lw=1)[0] for color in colors]
     ax_plane.axhline(0, color="0.85", lw=0.8)
     ax_plane.axvline(0, color="0.85", lw=0.8)
     ax_plane.set_aspect("equal", adjustable="box")
@@ -318,7 +327,7 @@ def narrow_explorer() -> Explorer:
         floor_line.set_visible(run.floor > 0)
         ax_risk.set_xlim(1, k[-1])
         ax_risk.set_ylim(1e-3 if run.floor > 0 else 1e-16, 2)
-        points.set_offsets(np.vstack([run.plane, np.full((8 - C, 2), np.nan)]))
+        points.set_offsets(np.vstack([run.plane, np.full((NARROW_C_MAX - C, 2), np.nan)]))
         for i, spoke in enumerate(spokes):
             spoke.set_data(*(([0, run.plane[i, 0]], [0, run.plane[i, 1]]) if i < C else ([], [])))
         reach = 1.15 * max(np.abs(run.plane).max(), 1e-12)
@@ -338,8 +347,8 @@ def narrow_explorer() -> Explorer:
 
     return _explorer(
         {
-            "C": _slider(widgets.IntSlider, 5, 3, 8, 1, "classes C"),
-            "p": _slider(widgets.IntSlider, 2, 1, 8, 1, "feature dimension p"),
+            "C": _slider(widgets.IntSlider, 5, 3, NARROW_C_MAX, 1, "classes C"),
+            "p": _slider(widgets.IntSlider, 2, 1, NARROW_P_MAX, 1, "feature dimension p"),
             "seed": _slider(widgets.IntSlider, 0, 0, 9, 1, "seed"),
         },
         fig,
@@ -470,7 +479,7 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
         gram_line.set_data(run.steps, run.errors[:, 0])
         for marker in markers:
             marker.set_xdata([lr, lr])
-        ax_run.set_title(f"one run, η = {lr:.3g}")
+        ax_run.title.set_text(f"one run, η = {lr:.3g}")
         if run.diverged_at is not None:
             return (
                 f"Diverged at step {run.diverged_at}: η = {lr:.3g} is far above the stability "
@@ -953,11 +962,5 @@ def _log_slider(value, low, high, description):
 
 
 def _explorer(controls, fig, draw, alt) -> Explorer:
-    """Build the explorer, then freeze the layout the first render chose, so that later
-    redraws skip the layout pass (which costs as much as drawing). Minor ticks are off:
-    on logarithmic axes they are most of the cost of a redraw."""
-    for ax in fig.axes:
-        ax.minorticks_off()
-    explorer = Explorer(controls=controls, figure=fig, draw=draw, alt=alt)
-    fig.set_layout_engine("none")
-    return explorer
+    """Build the explorer (its first render fixes the layout, see :class:`Explorer`)."""
+    return Explorer(controls=controls, figure=fig, draw=draw, alt=alt)

@@ -11,7 +11,6 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import experiments, plots
-from ..model import random_init
 from ..reduced import ReducedState
 from ..spectrum import largest_stable_step
 from ._base import Explorer, register, restore_axes
@@ -101,7 +100,8 @@ def descent_explorer() -> Explorer:
 
     def draw(C, N, p, eps, lr, steps, seed):
         restore_axes(fig)
-        start = ReducedState.from_full(*random_init(C, N, p, eps, seed=seed))
+        # The reduced state of ufm.random_init(C, N, p, eps, seed), sampled without forming H.
+        start = ReducedState.random(C, N, p, eps, seed=seed)
         every = max(1, steps // RECORDED_POINTS)
         marks = experiments.snapshot_schedule(steps, SNAPSHOTS if C == 3 else 12)
         run = experiments.descent_with_snapshots(start, lr, steps, marks, record_every=every)
@@ -123,13 +123,13 @@ def descent_explorer() -> Explorer:
             ax_plane.set_axis_on()
             view = experiments.simplex_plane(run.W, run.class_means, N)
             plots.update_plane(ax_plane, plane, view)
-            ax_plane.set_title(f"the plane of the simplex, steps 0–{run.snapshot_steps[-1]}")
+            ax_plane.title.set_text(f"the plane of the simplex, steps 0–{run.snapshot_steps[-1]}")
         else:
             ax_plane.set_axis_off()
-            ax_plane.set_title("the plane of the simplex")
+            ax_plane.title.set_text("the plane of the simplex")
         return _message(C, N, p, lr, steps, trajectory)
 
-    explorer = Explorer(
+    return Explorer(
         controls=descent_controls(),
         figure=fig,
         draw=draw,
@@ -140,8 +140,6 @@ def descent_explorer() -> Explorer:
             "in the plane of the final classifier, ending at an equilateral triangle."
         ),
     )
-    freeze_layout(explorer)
-    return explorer
 
 
 def rescale(*axes) -> None:
@@ -155,12 +153,6 @@ def rescale(*axes) -> None:
             if high < 100 * low:
                 middle = np.sqrt(low * high)
                 ax.set_ylim(middle / 10, middle * 10)
-
-
-def freeze_layout(explorer: Explorer) -> None:
-    """Keep the axes where the first render put them: later redraws skip the layout pass,
-    which costs as much as drawing the figure."""
-    explorer.figure.set_layout_engine("none")
 
 
 def _plane_members(plane: dict) -> list:

@@ -13,24 +13,34 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import experiments, plots
-from ..collapse import strong_collapse
+from ..collapse import class_summary, strong_collapse
 from ..dynamics import flow_on_S, gradient_descent
-from ..model import gradients, random_init, risk
+from ..model import gradients, risk
+from ..reduced import ReducedState
 from ..spectrum import largest_stable_step, linearization_at_rest, unflatten
 from ..subspace import distance_to_S, risk_parts_on_S
 from ._base import Explorer, register, restore_axes
-from .model import freeze_layout, log_slider, rescale, slider
+from .model import log_slider, rescale, slider
 
 #: Values below this are drawn at this level on logarithmic axes (exact zeros included).
 FLOOR = 1e-20
 
 
-def _sizes(C, N, p, c_max, n_max, p_max):
+#: Largest ``C``, ``N`` and ``p`` every explorer with these controls offers.
+C_MAX, N_MAX, P_MAX = 10, 1000, 64
+
+
+def _sizes(C, N, p):
     return {
-        "C": slider(widgets.IntSlider, C, 2, c_max, 1, "classes C"),
-        "N": slider(widgets.IntSlider, N, 1, n_max, 1, "samples per class N"),
-        "p": slider(widgets.IntSlider, p, 1, p_max, 1, "feature dimension p"),
+        "C": slider(widgets.IntSlider, C, 2, C_MAX, 1, "classes C"),
+        "N": slider(widgets.IntSlider, N, 1, N_MAX, 1, "samples per class N"),
+        "p": slider(widgets.IntSlider, p, 1, P_MAX, 1, "feature dimension p"),
     }
+
+
+def _moved(point, direction, delta):
+    """The state ``point + δ · direction`` (as :func:`ufm.experiments.perturb`)."""
+    return tuple(x + delta * d for x, d in zip(point, direction))
 
 
 def _seed():
@@ -40,8 +50,12 @@ def _seed():
 # ---------------------------------------------------------------------------------------
 # Strong collapse satisfies NC1–NC4 and has zero risk.
 
-#: Relative perturbation sizes drawn as curves by :func:`perturbation_explorer`.
+#: Relative perturbation sizes drawn as curves by :func:`perturbation_explorer`: every
+#: quarter decade, or every decade for large models (``C N p`` above
+#: ``FINE_CURVE_SIZE``), where each point costs a pass over all ``C N`` features.
 DELTAS = np.geomspace(1e-8, 1.0, 17)
+DELTAS_COARSE = np.geomspace(1e-8, 1.0, 9)
+FINE_CURVE_SIZE = 100_000
 #: Measures drawn on the logarithmic panel, with their labels.
 MEASURES = {
     "nc1": r"NC1  $\mathrm{tr}(\Sigma_W\Sigma_B^\dagger)/C$",
@@ -54,8 +68,8 @@ MEASURES = {
 
 @register(
     "results.perturbation",
-    corners={"C": (2, 10), "N": (1, 50), "p": (1, 30), "delta": (1e-8, 1.0), "seed": (0, 99)},
-    maxima={"C": 10, "N": 50, "p": 30},
+    corners={"C": (2, 10), "N": (1, 1000), "p": (1, 64), "delta": (1e-8, 1.0), "seed": (0, 99)},
+    maxima={"C": 10, "N": 1000, "p": 64},
 )
 def perturbation_explorer() -> Explorer:
     """NC1–NC4 and the risk at a point of strong collapse moved by a relative amount ``δ``.
@@ -79,39 +93,40 @@ def perturbation_explorer() -> Explorer:
         ax.set_xlabel(r"relative size of the perturbation $\delta$")
         ax.grid(alpha=0.3)
     ax_nc4.set_ylim(-0.05, 1.05)
+    legend = ax_log.legend(fontsize="x-small", loc="upper left")
 
     cache = {}
 
     def measures(C, N, p, seed):
-        """The measures along :data:`DELTAS` for one point and direction (cached)."""
+        """The point, the direction and the measures along the δ grid (cached: they do not
+        depend on δ)."""
         if (C, N, p, seed) not in cache:
             point = strong_collapse(C, N, p, seed=seed)
-            rows = [
-                experiments.collapse_measures(*experiments.perturb(*point, d, seed)) for d in DELTAS
-            ]
+            direction = experiments.random_direction(*point, seed=seed)
+            deltas = DELTAS if C * N * p <= FINE_CURVE_SIZE else DELTAS_COARSE
+            rows = [experiments.collapse_measures(*_moved(point, direction, d)) for d in deltas]
             cache.clear()
-            cache[(C, N, p, seed)] = (point, rows)
+            cache[(C, N, p, seed)] = (point, direction, deltas, rows)
         return cache[(C, N, p, seed)]
 
     def draw(C, N, p, delta, seed):
         restore_axes(fig)
-        point, rows = measures(C, N, p, seed)
-        here = experiments.collapse_measures(*experiments.perturb(*point, delta, seed))
-        for key, line in curves.items():
-            line.set_data(DELTAS, np.maximum([row[key] for row in rows], FLOOR))
+        point, direction, deltas, rows = measures(C, N, p, seed)
+        here = experiments.collapse_measures(*_moved(point, direction, delta))
+        for (key, line), text in zip(curves.items(), legend.get_texts()):
+            line.set_data(deltas, np.maximum([row[key] for row in rows], FLOOR))
             marks[key].set_data([delta], [max(here[key], FLOOR)])
-            line.set_label(f"{MEASURES[key]} = {here[key]:.1e}")
-        ax_log.legend(fontsize="x-small", loc="upper left")
-        nc4_curve.set_data(DELTAS, [row["nc4"] for row in rows])
+            text.set_text(f"{MEASURES[key]} = {here[key]:.1e}")
+        nc4_curve.set_data(deltas, [row["nc4"] for row in rows])
         nc4_mark.set_data([delta], [here["nc4"]])
         for cursor in cursors:
             cursor.set_xdata([delta, delta])
         rescale(ax_log)
         return None
 
-    explorer = Explorer(
+    return Explorer(
         controls={
-            **_sizes(3, 3, 15, 10, 50, 30),
+            **_sizes(3, 3, 15),
             "delta": log_slider(1e-3, -8, 0, "perturbation δ"),
             "seed": _seed(),
         },
@@ -124,8 +139,6 @@ def perturbation_explorer() -> Explorer:
             "perturbations."
         ),
     )
-    freeze_layout(explorer)
-    return explorer
 
 
 # ---------------------------------------------------------------------------------------
@@ -136,14 +149,14 @@ def perturbation_explorer() -> Explorer:
     "results.invariance",
     corners={
         "C": (2, 10),
-        "N": (1, 50),
-        "p": (1, 30),
+        "N": (1, N_MAX),
+        "p": (1, P_MAX),
         "scale": (1e-3, 10.0),
         "beta0": (-1.0, 1.0),
         "T": (10, 400),
         "seed": (0, 99),
     },
-    maxima={"C": 10, "N": 50, "p": 30, "T": 400},
+    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "T": 400},
 )
 def invariance_explorer() -> Explorer:
     """Along the flow from a random point of S: the two parts of the risk and their sum;
@@ -172,18 +185,23 @@ def invariance_explorer() -> Explorer:
     def draw(C, N, p, scale, beta0, T, seed):
         restore_axes(fig)
         start = experiments.point_in_S(C, N, p, min(C - 1, p), scale, beta0, seed)
-        t = np.linspace(0.0, T, 61)
-        states = list(zip(*flow_on_S(start[1], beta0, t, N)))
-        parts = np.array([risk_parts_on_S(W, b, N) for _, W, b in states])
-        risks = np.array([risk(*s) for s in states])
-        sizes = np.array([_gradient_and_part_off_S(*s) for s in states])
+        # Each time checked costs a few passes over the C N features: 61 times, or 21 for
+        # large models.
+        t = np.linspace(0.0, T, 61 if C * N * p <= FINE_CURVE_SIZE else 21)
+        parts, risks, sizes = [], [], []
+        for time in t:
+            state = flow_on_S(start[1], beta0, time, N)
+            parts.append(risk_parts_on_S(*state[1:], N))
+            risks.append(risk(*state))
+            sizes.append(_gradient_and_part_off_S(*state))
+        parts, risks, sizes = np.array(parts), np.array(risks), np.array(sizes)
         classifier.set_data(t, np.maximum(parts[:, 0], FLOOR))
         bias.set_data(t, np.maximum(parts[:, 1], FLOOR))
         total.set_data(t, np.maximum(parts.sum(axis=1), FLOOR))
         direct.set_data(t, np.maximum(risks, FLOOR))
         grad.set_data(t, np.maximum(sizes[:, 0], FLOOR))
         grad_off.set_data(t, np.maximum(sizes[:, 1], FLOOR))
-        gd = gradient_descent(*start, lr=1.0, steps=T, record_every=max(1, T // 200))
+        gd = gradient_descent(reduced_in_S(*start), lr=1.0, steps=T, record_every=max(1, T // 200))
         descent.set_data(gd.steps, np.maximum(gd.distance_to_S, FLOOR))
         rescale(ax_parts, ax_dist)
         ax_dist.set_ylim(FLOOR / 3, 10.0)
@@ -193,9 +211,9 @@ def invariance_explorer() -> Explorer:
             f"{np.nanmax(gd.distance_to_S):.1e} of S (relative)."
         )
 
-    explorer = Explorer(
+    return Explorer(
         controls={
-            **_sizes(3, 3, 15, 10, 50, 30),
+            **_sizes(3, 3, 15),
             "scale": log_slider(0.1, -3, 1, "‖W₀‖_F"),
             "beta0": slider(widgets.FloatSlider, 0.0, -1.0, 1.0, 0.05, "β₀"),
             "T": slider(widgets.IntSlider, 80, 10, 400, 10, "time T"),
@@ -211,8 +229,14 @@ def invariance_explorer() -> Explorer:
             "relative distance of gradient-descent iterates from S stays near 1e-16."
         ),
     )
-    freeze_layout(explorer)
-    return explorer
+
+
+def reduced_in_S(H, W, b) -> ReducedState:
+    """The reduced state of a point of S: its class means, and a within-class scatter that
+    is exactly zero (the features of a point of S are constant within each class, and
+    gradient descent keeps them so). Descent from it costs the same for every ``N``."""
+    C, p = W.shape
+    return ReducedState(class_summary(H, C)[0], np.zeros((p, p)), W, b, H.shape[1] // C)
 
 
 def _gradient_and_part_off_S(H, W, b):
@@ -240,15 +264,15 @@ MAX_STEPS = 20000
 @register(
     "results.convergence",
     corners={
-        "C": (2, 10),
-        "N": (1, 50),
-        "p": (1, 30),
-        "rank": (1, 9),
+        "C": (2, C_MAX),
+        "N": (1, N_MAX),
+        "p": (1, P_MAX),
+        "rank": (1, C_MAX - 1),
         "scale": (1e-3, 1.0),
         "lr": (0.05, 1.5),
         "seed": (0, 99),
     },
-    maxima={"C": 10, "N": 50, "p": 30, "rank": 9, "scale": 1e-3, "lr": 0.05},
+    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "rank": C_MAX - 1, "scale": 1e-3, "lr": 0.05},
 )
 def convergence_explorer() -> Explorer:
     """From a point of S with ``rank W_0 = r``: the closed-form flow and gradient descent.
@@ -289,7 +313,9 @@ def convergence_explorer() -> Explorer:
         err = np.sqrt(((a - np.sqrt(N)) ** 2).sum(axis=1))
         flow_err.set_data(t, np.maximum(err, FLOOR))
         flow_risk.set_data(t, (err**2 / N + (C * beta - 1) ** 2) / (2 * C))
-        gd = gradient_descent(*start, lr=lr, steps=steps, record_every=max(1, steps // 400))
+        gd = gradient_descent(
+            reduced_in_S(*start), lr=lr, steps=steps, record_every=max(1, steps // 400)
+        )
         gd_err.set_data(gd.steps * lr, np.maximum(gd.errors[:, 0], FLOOR))
         gd_risk.set_data(gd.steps * lr, np.maximum(gd.risk, FLOOR))
         deficit = C - 1 - r
@@ -318,10 +344,10 @@ def convergence_explorer() -> Explorer:
         rescale(ax_err, ax_risk)
         return " ".join(notes) or None
 
-    explorer = Explorer(
+    return Explorer(
         controls={
-            **_sizes(3, 3, 15, 10, 50, 30),
-            "rank": slider(widgets.IntSlider, 2, 1, 9, 1, "rank of W₀"),
+            **_sizes(3, 3, 15),
+            "rank": slider(widgets.IntSlider, 2, 1, C_MAX - 1, 1, "rank of W₀"),
             "scale": log_slider(1e-2, -3, 0, "‖W₀‖_F"),
             "lr": slider(widgets.FloatSlider, 0.5, 0.05, 1.5, 0.05, "step size η"),
             "seed": _seed(),
@@ -334,36 +360,29 @@ def convergence_explorer() -> Explorer:
             "full-rank start both fall to zero. Right: the risk along both, falling to zero."
         ),
     )
-    freeze_layout(explorer)
-    return explorer
 
 
 # ---------------------------------------------------------------------------------------
 # The closed form of the flow on S.
 
-#: Largest number of classes of :func:`riccati_explorer` (one curve per eigenvalue).
-RICCATI_C_MAX = 6
-
 
 @register(
     "results.riccati",
     corners={
-        "C": (2, RICCATI_C_MAX),
-        "N": (1, 20),
-        "p": (1, 20),
-        "rank": (1, RICCATI_C_MAX - 1),
-        "scale": (1e-3, 3.0),
+        "C": (2, C_MAX),
+        "N": (1, N_MAX),
+        "p": (1, P_MAX),
+        "rank": (1, C_MAX - 1),
+        "scale": (1e-3, 10**0.5),
         "seed": (0, 99),
     },
-    maxima={"C": RICCATI_C_MAX, "N": 20, "p": 20, "rank": RICCATI_C_MAX - 1, "scale": 1e-3},
+    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "rank": C_MAX - 1, "scale": 1e-3},
 )
 def riccati_explorer() -> Explorer:
     """The eigenvalues of ``W W^T`` along the flow on S: closed form against an ODE solver."""
     fig, (ax_eig, ax_gap) = plots.figure(11.0, 3.8, ncols=2, width_ratios=(1.4, 1.0))
-    formula = [ax_eig.semilogy([], [], color=f"C{i}")[0] for i in range(RICCATI_C_MAX - 1)]
-    solver = [
-        ax_eig.semilogy([], [], "o", mfc="none", color=f"C{i}")[0] for i in range(RICCATI_C_MAX - 1)
-    ]
+    formula = [ax_eig.semilogy([], [], color=f"C{i}")[0] for i in range(C_MAX - 1)]
+    solver = [ax_eig.semilogy([], [], "o", mfc="none", color=f"C{i}")[0] for i in range(C_MAX - 1)]
     target = ax_eig.axhline(1.0, color="0.4", ls=":")
     formula[0].set_label("closed form")
     solver[0].set_label("ODE solver (DOP853)")
@@ -385,10 +404,14 @@ def riccati_explorer() -> Explorer:
         t = np.linspace(0.0, T, 200)
         t_ode = np.linspace(0.0, T, 25)
         closed = experiments.riccati_eigenvalues(start[1], t, N)
+        # The features of a point of S are constant within each class, so the solver
+        # integrates the gradient flow of the class means (the same flow, at a cost that
+        # does not depend on N).
+        means = class_summary(start[0], C)[0]
         numeric = experiments.gram_eigenvalues(
-            experiments.gradient_flow(*start, t_ode, rtol=1e-10, atol=1e-12)[1]
+            experiments.class_mean_flow(means, *start[1:], N, t_ode, rtol=1e-10, atol=1e-12)[1]
         )
-        for i in range(RICCATI_C_MAX - 1):
+        for i in range(C_MAX - 1):
             formula[i].set_visible(i < r)
             solver[i].set_visible(i < r)
             if i < r:
@@ -404,10 +427,10 @@ def riccati_explorer() -> Explorer:
             note = f"rank lowered to min(C − 1, p) = {r}. " + note
         return note
 
-    explorer = Explorer(
+    return Explorer(
         controls={
-            **_sizes(3, 3, 15, RICCATI_C_MAX, 20, 20),
-            "rank": slider(widgets.IntSlider, 2, 1, RICCATI_C_MAX - 1, 1, "rank of W₀"),
+            **_sizes(3, 3, 15),
+            "rank": slider(widgets.IntSlider, 2, 1, C_MAX - 1, 1, "rank of W₀"),
             "scale": log_slider(0.1, -3, 0.5, "‖W₀‖_F"),
             "seed": _seed(),
         },
@@ -420,21 +443,35 @@ def riccati_explorer() -> Explorer:
             "about 1e-10."
         ),
     )
-    freeze_layout(explorer)
-    return explorer
 
 
 # ---------------------------------------------------------------------------------------
 # Why a small start lands near S: the linearisation at (0, 0, 1/C).
 
-#: Step size of the descent drawn by :func:`linearisation_explorer` (small, to follow the flow).
+#: Step size of the descent drawn by :func:`linearisation_explorer` (small, to follow the
+#: flow), raised for large ``C sqrt(N)`` so that a run takes at most
+#: ``LINEARISATION_MAX_STEPS`` steps (the slow rate ``1/(C sqrt(N))`` is then still
+#: followed closely: ``η / (C sqrt(N)) < 0.01``).
 LINEARISATION_LR = 0.1
+LINEARISATION_MAX_STEPS = 8000
+#: Largest size ``p C N + C p + C`` of a Jacobian whose spectrum is computed as one dense
+#: matrix; above it the spectrum is assembled from its blocks
+#: (:func:`ufm.experiments.rest_spectrum_by_blocks`).
+DENSE_SPECTRUM_SIZE = 600
+#: Most eigenvalues drawn as dots (the sorted spectrum is thinned evenly beyond this).
+SPECTRUM_DOTS = 500
 
 
 @register(
     "results.linearisation",
-    corners={"C": (2, 6), "N": (1, 6), "p": (1, 8), "eps": (1e-8, 1e-2), "seed": (0, 99)},
-    maxima={"C": 6, "N": 6, "p": 8, "eps": 1e-8},
+    corners={
+        "C": (2, C_MAX),
+        "N": (1, N_MAX),
+        "p": (1, P_MAX),
+        "eps": (1e-8, 1e-2),
+        "seed": (0, 99),
+    },
+    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "eps": 1e-8},
 )
 def linearisation_explorer() -> Explorer:
     """The spectrum of the flow linearised at ``(0, 0, 1_C/C)``, and a small random start:
@@ -452,13 +489,29 @@ def linearisation_explorer() -> Explorer:
     ax_growth.set_xlabel(r"time $t = k\eta$")
     for ax in (ax_spec, ax_growth):
         ax.grid(alpha=0.3)
+    spec_legend = ax_spec.legend(
+        handles=levels,
+        labels=["", "", "", ""],
+        fontsize="x-small",
+        loc="lower left",
+        title="level: multiplicity",
+        title_fontsize="x-small",
+    )
+    ax_growth.legend(fontsize="x-small", loc="lower right")
     cache = {}
 
     def spectrum_of(C, N, p):
+        """The sorted spectrum and the largest distance from S of a growing direction
+        (cached: it depends on the sizes only)."""
         if (C, N, p) not in cache:
-            values, vectors = linearization_at_rest(C, N, p)
             m = (C - 1) * p
-            growing = max(distance_to_S(*unflatten(vectors[:, k], C, N, p)) for k in range(m))
+            if p * C * N + C * p + C <= DENSE_SPECTRUM_SIZE:
+                values, vectors = linearization_at_rest(C, N, p)
+                growing = max(distance_to_S(*unflatten(vectors[:, k], C, N, p)) for k in range(m))
+            else:
+                blocks = experiments.rest_spectrum_by_blocks(C, N, p)
+                values, growing = blocks.values, blocks.growing_distance
+            cache.clear()
             cache[(C, N, p)] = (values, growing)
         return cache[(C, N, p)]
 
@@ -467,48 +520,55 @@ def linearisation_explorer() -> Explorer:
         values, growing = spectrum_of(C, N, p)
         rate = 1.0 / (C * np.sqrt(N))
         m = (C - 1) * p
-        spectrum_dots.set_data(np.arange(values.size), values)
+        shown = np.unique(np.linspace(0, values.size - 1, SPECTRUM_DOTS).astype(int))
+        # Every eigenvalue of the last (bias) block is drawn, however thin the rest.
+        shown = np.union1d(shown, np.arange(max(0, values.size - C), values.size))
+        spectrum_dots.set_data(shown, values[shown])
         counts = {
             rf"$+1/(C\sqrt{{N}})$: {m}": rate,
             f"0: {values.size - 2 * m - C}": 0.0,
             rf"$-1/(C\sqrt{{N}})$: {m}": -rate,
             f"−1 (bias): {C}": -1.0,
         }
-        for line, (label, level) in zip(levels, counts.items()):
+        for line, text, (label, level) in zip(levels, spec_legend.get_texts(), counts.items()):
             line.set_ydata([level, level])
-            line.set_label(label)
-        ax_spec.legend(
-            fontsize="x-small",
-            loc="lower left",
-            title="level: multiplicity",
-            title_fontsize="x-small",
-        )
+            text.set_text(label)
         rescale(ax_spec)
 
         T = C * np.sqrt(N) * (np.log(1.0 / eps) + 4.0)
-        steps = int(np.ceil(T / LINEARISATION_LR))
+        lr = max(LINEARISATION_LR, T / LINEARISATION_MAX_STEPS)
+        steps = int(np.ceil(T / lr))
         marks = np.unique(np.linspace(0, steps, 150).astype(int))
-        run = experiments.descent_with_snapshots(
-            random_init(C, N, p, eps, seed=seed), LINEARISATION_LR, steps, marks, steps
-        )
+        # The reduced state of ufm.random_init(C, N, p, eps, seed), sampled without forming H.
+        start = ReducedState.random(C, N, p, eps, seed=seed)
+        run = experiments.descent_with_snapshots(start, lr, steps, marks, steps)
         inside, outside = experiments.split_by_S(run.W, run.class_means, run.within, run.b, N)
-        t = run.snapshot_steps * LINEARISATION_LR
+        t = run.snapshot_steps * lr
         in_S.set_data(t, np.maximum(inside, FLOOR))
         off_S.set_data(t, np.maximum(outside, FLOOR))
         bias.set_data(t, np.maximum(np.linalg.norm(run.b - 1.0 / C, axis=1), FLOOR))
-        prediction = inside[0] * (1 + LINEARISATION_LR * rate) ** run.snapshot_steps
+        prediction = inside[0] * (1 + lr * rate) ** run.snapshot_steps
         keep = prediction <= 3 * np.sqrt(2 * np.sqrt(N) * (C - 1))
         predicted.set_data(t[keep], prediction[keep])
-        ax_growth.legend(fontsize="x-small", loc="lower right")
+        ax_growth.title.set_text(rf"gradient descent from size $\varepsilon$ ($\eta$ = {lr:.3g})")
         rescale(ax_growth)
-        return (
+        notes = [
             f"The {m} growing directions lie in S (largest relative distance {growing:.0e}); "
-            f"the predicted growth rate is 1/(C√N) = {rate:.3f}."
-        )
+            f"the predicted growth rate is 1/(C√N) = {rate:.3g}."
+        ]
+        if p * C * N + C * p + C > DENSE_SPECTRUM_SIZE:
+            notes.append(
+                f"The spectrum ({values.size} eigenvalues, {shown.size} drawn) is assembled "
+                "from its blocks: one 2C × 2C block per feature, the bias block, and "
+                "C(N − 1)p zeros on the within-class deviations."
+            )
+        if lr > LINEARISATION_LR:
+            notes.append(f"η is raised to {lr:.3g} to reach t = {T:.0f} in {steps} steps.")
+        return " ".join(notes)
 
-    explorer = Explorer(
+    return Explorer(
         controls={
-            **_sizes(3, 3, 4, 6, 6, 8),
+            **_sizes(3, 3, 4),
             "eps": log_slider(1e-6, -8, -2, "start size ε"),
             "seed": _seed(),
         },
@@ -522,5 +582,3 @@ def linearisation_explorer() -> Explorer:
             "part off S stays near its initial size and the bias error decays."
         ),
     )
-    freeze_layout(explorer)
-    return explorer
