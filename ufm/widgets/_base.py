@@ -221,3 +221,26 @@ def restore_axes(fig: Figure) -> None:
         ax.set_visible(True)
     for text in list(fig.texts):
         text.remove()
+
+
+def slider(kind, value, minimum, maximum, step, description, **extra):
+    """An ipywidgets slider of class ``kind`` that reports only released values."""
+    return kind(
+        value=value,
+        min=minimum,
+        max=maximum,
+        step=step,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "initial"},
+        **extra,
+    )
+
+
+def log_slider(value, low, high, description):
+    """A slider on a log scale from ``10^low`` to ``10^high`` (quarter decades)."""
+    import ipywidgets as widgets
+
+    return slider(
+        widgets.FloatLogSlider, value, low, high, 0.25, description, base=10, readout_format=".1e"
+    )

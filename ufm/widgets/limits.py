@@ -23,7 +23,7 @@ from ..dynamics import gradient_descent
 from ..extensions import LOSSES, class_labels, extended_descent, extended_init, row_cosines
 from ..model import random_init, stack
 from ..spectrum import hessian, largest_stable_step
-from ._base import Explorer, new_figure, register, restore_axes
+from ._base import Explorer, log_slider, new_figure, register, restore_axes, slider
 
 #: The set-up of the paper's figures, used by the experiments on ``ε`` and ``η``.
 C0, N0, P0 = 3, 3, 15
@@ -195,8 +195,8 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
 
     return _explorer(
         {
-            "eps": _log_slider(1.0, -6, 1, "start size ε"),
-            "seed": _slider(widgets.IntSlider, 0, 0, INIT_SEEDS - 1, 1, "seed"),
+            "eps": log_slider(1.0, -6, 1, "start size ε"),
+            "seed": slider(widgets.IntSlider, 0, 0, INIT_SEEDS - 1, 1, "seed"),
         },
         fig,
         draw,
@@ -347,9 +347,9 @@ def narrow_explorer() -> Explorer:
 
     return _explorer(
         {
-            "C": _slider(widgets.IntSlider, 5, 3, NARROW_C_MAX, 1, "classes C"),
-            "p": _slider(widgets.IntSlider, 2, 1, NARROW_P_MAX, 1, "feature dimension p"),
-            "seed": _slider(widgets.IntSlider, 0, 0, 9, 1, "seed"),
+            "C": slider(widgets.IntSlider, 5, 3, NARROW_C_MAX, 1, "classes C"),
+            "p": slider(widgets.IntSlider, 2, 1, NARROW_P_MAX, 1, "feature dimension p"),
+            "seed": slider(widgets.IntSlider, 0, 0, 9, 1, "seed"),
         },
         fig,
         draw,
@@ -494,7 +494,7 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
         )
 
     return _explorer(
-        {"lr": _slider(widgets.FloatSlider, 1.8, 0.5, 2.2, 0.01, "step size η")},
+        {"lr": slider(widgets.FloatSlider, 1.8, 0.5, 2.2, 0.01, "step size η")},
         fig,
         draw,
         "Three panels. Left: risk and distance of WWᵀ from √N P along a run with step 1.8; "
@@ -909,7 +909,7 @@ def imbalance_explorer() -> Explorer:
 
     return _explorer(
         {
-            "ratio": _slider(widgets.IntSlider, 20, 1, 100, 1, "imbalance N_major/N_minor"),
+            "ratio": slider(widgets.IntSlider, 20, 1, 100, 1, "imbalance N_major/N_minor"),
             "loss": widgets.Dropdown(
                 options=[(name, key) for key, name in _LOSS_NAMES.items()],
                 value="cross_entropy",
@@ -938,27 +938,6 @@ def imbalance_explorer() -> Explorer:
 def _log_steps(steps: int, count: int) -> np.ndarray:
     """Step 0 and about ``count`` logarithmically spaced steps from 1 to ``steps``."""
     return np.unique(np.r_[0, np.round(np.geomspace(1, steps, count)).astype(np.int64)])
-
-
-def _slider(kind, value, minimum, maximum, step, description, **extra):
-    """An ipywidgets slider that reports only released values."""
-    return kind(
-        value=value,
-        min=minimum,
-        max=maximum,
-        step=step,
-        description=description,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        **extra,
-    )
-
-
-def _log_slider(value, low, high, description):
-    """A slider on a log scale from ``10^low`` to ``10^high`` (quarter decades)."""
-    return _slider(
-        widgets.FloatLogSlider, value, low, high, 0.25, description, base=10, readout_format=".1e"
-    )
 
 
 def _explorer(controls, fig, draw, alt) -> Explorer:

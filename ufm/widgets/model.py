@@ -13,34 +13,13 @@ import numpy as np
 from .. import experiments, plots
 from ..reduced import ReducedState
 from ..spectrum import largest_stable_step
-from ._base import Explorer, register, restore_axes
+from ._base import Explorer, log_slider, register, restore_axes, slider
 
 #: Recorded points per run, whatever the number of steps (enough for smooth curves, few
 #: enough for a fast redraw).
 RECORDED_POINTS = 500
 #: States kept along a run for the plane view (geometrically spaced steps).
 SNAPSHOTS = 30
-
-
-def slider(kind, value, minimum, maximum, step, description, **extra):
-    """An ipywidgets slider of class ``kind`` that reports only released values."""
-    return kind(
-        value=value,
-        min=minimum,
-        max=maximum,
-        step=step,
-        description=description,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        **extra,
-    )
-
-
-def log_slider(value, low, high, description):
-    """A slider on a log scale from ``10^low`` to ``10^high`` (quarter decades)."""
-    return slider(
-        widgets.FloatLogSlider, value, low, high, 0.25, description, base=10, readout_format=".1e"
-    )
 
 
 def descent_controls() -> dict:

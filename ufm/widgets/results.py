@@ -19,8 +19,8 @@ from ..model import gradients, risk
 from ..reduced import ReducedState
 from ..spectrum import largest_stable_step, linearization_at_rest, unflatten
 from ..subspace import distance_to_S, risk_parts_on_S
-from ._base import Explorer, register, restore_axes
-from .model import log_slider, rescale, slider
+from ._base import Explorer, log_slider, register, restore_axes, slider
+from .model import rescale
 
 #: Values below this are drawn at this level on logarithmic axes (exact zeros included).
 FLOOR = 1e-20
