@@ -112,6 +112,26 @@ def _call(fn, state):
         )
 
 
+def _trials(fn, C, N, p, seed, trials):
+    """Check the arguments shared by the checks of a reader's function ``f(H, W, b)``.
+
+    Returns the checked ``(C, N, p, trials)``, the random generator, and an iterator over
+    ``(state, output, problem)``: one random state after another, the reader's output on
+    it, and a :class:`Feedback` instead when the call raised.
+    """
+    _callable(fn, "fn")
+    C, N, p = _checks.sizes(C, N, p)
+    trials = _checks.positive_int(trials, "trials")
+    rng = np.random.default_rng(_checks.seed_or_none(seed))
+
+    def answers():
+        for _ in range(trials):
+            state = _random_state(C, N, p, rng)
+            yield (state, *_call(fn, state))
+
+    return (C, N, p, trials), rng, answers()
+
+
 def _unfilled(output, what: str = "Your function returned") -> Feedback | None:
     """A failure if ``output`` is ``None`` or ``...`` (an answer not filled in), else ``None``."""
     if output is None or output is Ellipsis:
@@ -264,14 +284,9 @@ def risk(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: int =
     TypeError, ValueError
         If ``fn`` is not callable or a size is invalid.
     """
-    _callable(fn, "fn")
-    C, N, p = _checks.sizes(C, N, p)
-    trials = _checks.positive_int(trials, "trials")
-    rng = np.random.default_rng(_checks.seed_or_none(seed))
+    (C, N, p, trials), _, answers = _trials(fn, C, N, p, seed, trials)
     ratios = []
-    for _ in range(trials):
-        state = _random_state(C, N, p, rng)
-        value, problem = _call(fn, state)
+    for state, value, problem in answers:
         if problem is not None:
             return problem
         problem = _unfilled(value)
@@ -335,13 +350,8 @@ def gradients(
     TypeError, ValueError
         If ``fn`` is not callable or a size is invalid.
     """
-    _callable(fn, "fn")
-    C, N, p = _checks.sizes(C, N, p)
-    trials = _checks.positive_int(trials, "trials")
-    rng = np.random.default_rng(_checks.seed_or_none(seed))
-    for _ in range(trials):
-        state = _random_state(C, N, p, rng)
-        output, problem = _call(fn, state)
+    (C, N, p, trials), _, answers = _trials(fn, C, N, p, seed, trials)
+    for state, output, problem in answers:
         if problem is not None:
             return problem
         yours, problem = _as_triple(output, _GRADIENT_NAMES, state, "the gradients")
@@ -418,13 +428,8 @@ def projection(
     TypeError, ValueError
         If ``fn`` is not callable or a size is invalid.
     """
-    _callable(fn, "fn")
-    C, N, p = _checks.sizes(C, N, p)
-    trials = _checks.positive_int(trials, "trials")
-    rng = np.random.default_rng(_checks.seed_or_none(seed))
-    for _ in range(trials):
-        state = _random_state(C, N, p, rng)
-        output, problem = _call(fn, state)
+    (C, N, p, trials), rng, answers = _trials(fn, C, N, p, seed, trials)
+    for state, output, problem in answers:
         if problem is not None:
             return problem
         yours, problem = _as_triple(output, ("H'", "W'", "b'"), state, "the projected state")
