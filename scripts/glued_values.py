@@ -4,15 +4,19 @@
     python scripts/glued_values.py --check scripts/glued_values.json   # compare with it
 
 Each chapter notebook is executed on a fresh kernel (as the book build does) and the
-``text/plain`` form of every ``glue(...)`` output is collected. ``--check`` prints every
-name whose text differs, every name added or removed, and exits 1 if there is any. The
-benchmarks page is left out: its glued values are timings of the machine that ran it.
+``text/plain`` form of every ``glue(...)`` output is collected. ``--check`` compares each
+value twice: as the page shows it (formatted with the spec of its ``{glue:text}`` role,
+such as ``:.2f``) and raw (its full ``repr``). It prints every difference and exits 1 if a
+value differs as shown, or a value was added or removed. Timings (``TIMINGS``) and the
+benchmarks page are left out: they measure the machine that ran them.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +25,33 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ("observed", "model", "results", "discussion")
+#: Glued wall-clock times, which differ from run to run.
+TIMINGS = {"observed:live_seconds"}
+ROLE = re.compile(r"\{glue(?::text)?\}`([A-Za-z0-9_]+)(?::([^`]*))?`")
+
+
+def shown(key: str, raw: str, specs: dict[str, set[str]]) -> str:
+    """The value as the page shows it: formatted with each spec its roles use."""
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        return raw
+    formats = sorted(specs.get(key, set()))
+    if not formats:
+        return str(value)
+    return " | ".join(format(value, spec) for spec in formats)
+
+
+def format_specs() -> dict[str, set[str]]:
+    """``chapter:name`` -> the format specs of its ``{glue:text}`` roles in the chapters."""
+    specs: dict[str, set[str]] = {}
+    for name in CHAPTERS:
+        nb = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                for glue_name, spec in ROLE.findall(cell.source):
+                    specs.setdefault(f"{name}:{glue_name}", set()).add(spec)
+    return specs
 
 
 def glued(name: str) -> dict[str, str]:
@@ -53,16 +84,25 @@ def main() -> int:
         print(f"{len(now)} glued values written to {args.write}")
         return 0
     before = json.loads(args.check.read_text())
-    changed = sorted(k for k in before.keys() & now.keys() if before[k] != now[k])
-    for key in changed:
-        print(f"changed {key}: {before[key]!r} -> {now[key]!r}")
-    for key in sorted(before.keys() - now.keys()):
+    specs = format_specs()
+    common = sorted((before.keys() & now.keys()) - TIMINGS)
+    shown_diff = [k for k in common if shown(k, before[k], specs) != shown(k, now[k], specs)]
+    raw_diff = [k for k in common if before[k] != now[k] and k not in shown_diff]
+    for key in shown_diff:
+        print(f"differs as shown  {key}: {before[key]!r} -> {now[key]!r}")
+    for key in raw_diff:
+        print(f"differs raw only  {key}: {before[key]!r} -> {now[key]!r}")
+    added, removed = sorted(now.keys() - before.keys()), sorted(before.keys() - now.keys())
+    for key in removed:
         print(f"removed {key}")
-    for key in sorted(now.keys() - before.keys()):
+    for key in added:
         print(f"added {key}: {now[key]!r}")
-    same = len(before.keys() & now.keys()) - len(changed)
-    print(f"{same} of {len(before)} glued values identical")
-    return 1 if changed or before.keys() != now.keys() else 0
+    print(
+        f"{len(common)} glued values compared ({len(TIMINGS)} timing left out): "
+        f"{len(common) - len(shown_diff)} identical as shown, "
+        f"{len(common) - len(shown_diff) - len(raw_diff)} identical raw"
+    )
+    return 1 if shown_diff or added or removed else 0
 
 
 if __name__ == "__main__":

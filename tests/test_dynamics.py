@@ -122,6 +122,32 @@ def test_batched_descent_matches_runs_done_one_at_a_time_even_when_they_diverge(
             np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-300)
 
 
+@pytest.mark.parametrize("method", ["full", "reduced"])
+@pytest.mark.parametrize("size", [(3, 4, 5), (7, 2, 3)])  # C <= p + 1, and C > p + 1
+def test_each_run_of_a_batch_can_have_its_own_step_size(method, size):
+    starts = [ufm.random_init(*size, 0.5, seed=s) for s in range(3)]
+    lrs = np.array([0.5, 1.0, 40.0])  # the last one diverges
+    batch = ufm.gradient_descent(*ufm.stack(starts), lr=lrs, steps=200, method=method)
+    np.testing.assert_array_equal(batch.lr, lrs)
+    for k, (start, lr) in enumerate(zip(starts, lrs)):
+        single = ufm.gradient_descent(*start, lr=lr, steps=200, method=method)
+        assert batch.diverged_at[k] == (-1 if single.diverged_at is None else single.diverged_at)
+        np.testing.assert_allclose(batch.risk[k], single.risk, rtol=1e-12, equal_nan=True)
+        for ours, theirs in zip((x[k] for x in batch.final), single.final):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-300)
+    assert batch.diverged_at[-1] > 0 and (batch.diverged_at[:2] == -1).all()
+
+
+def test_step_sizes_per_run_are_checked():
+    batch = ufm.stack([ufm.random_init(3, 2, 4, 0.1, seed=s) for s in range(2)])
+    with pytest.raises(ValueError, match=r"lr has shape \(3,\); expected .* \(2,\)"):
+        ufm.gradient_descent(*batch, lr=[0.1, 0.2, 0.3], steps=5)
+    with pytest.raises(ValueError, match="lr must be > 0 for every run"):
+        ufm.gradient_descent(*batch, lr=[0.1, -0.2], steps=5)
+    with pytest.raises((TypeError, ValueError), match="lr"):
+        ufm.gradient_descent(*ufm.random_init(3, 2, 4, 0.1), lr=[0.1], steps=5)
+
+
 def test_a_diverging_run_is_frozen_at_its_last_finite_iterate_without_warnings():
     import warnings
 

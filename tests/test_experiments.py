@@ -82,6 +82,17 @@ def test_descent_with_snapshots_from_a_reduced_state_agrees_with_the_full_run():
     np.testing.assert_allclose(reduced.trajectory.errors, full.trajectory.errors, rtol=1e-8)
 
 
+def test_descent_with_snapshots_reports_the_method_that_ran():
+    # A reduced start always runs reduced; before the fix the trajectory said "full".
+    start = ufm.random_init(3, 4, 5, 0.05, seed=3)
+    reduced = ex.descent_with_snapshots(ReducedState.from_full(*start), 1.0, 200)
+    assert reduced.trajectory.method == "reduced"
+    # A full start runs one method throughout, the one "auto" picks for its first part.
+    full = ex.descent_with_snapshots(start, 1.0, 200, [10, 100])
+    first = ufm.gradient_descent(*start, lr=1.0, steps=10)
+    assert full.trajectory.method == first.method
+
+
 def test_descent_with_snapshots_reports_divergence_like_one_call():
     start = ufm.random_init(3, 3, 4, 0.1, seed=0)
     run = ex.descent_with_snapshots(start, 2.6, 400, record_every=1)
@@ -133,21 +144,21 @@ def test_simplex_plane_of_strong_collapse_is_an_equilateral_triangle():
 def test_riccati_eigenvalues_are_those_of_the_flow_on_S():
     t = np.array([0.0, 1.0, 10.0, 100.0])
     for rank in (1, 2, 3):
-        _, W0, _ = ex.point_in_S(4, 2, 5, rank, scale=0.3, seed=rank)
+        _, W0, _ = ufm.subspace.point_in_S(4, 2, 5, rank, scale=0.3, seed=rank)
         _, W, _ = ufm.flow_on_S(W0, 0.0, t, 2)
         expected = ex.gram_eigenvalues(W)
-        np.testing.assert_allclose(ex.riccati_eigenvalues(W0, t, 2), expected, atol=1e-12)
-        limit = ex.riccati_eigenvalues(W0, [1e4], 2)[0]
+        np.testing.assert_allclose(ufm.dynamics.riccati_eigenvalues(W0, t, 2), expected, atol=1e-12)
+        limit = ufm.dynamics.riccati_eigenvalues(W0, [1e4], 2)[0]
         np.testing.assert_allclose(limit, [np.sqrt(2)] * rank + [0] * (4 - rank), atol=1e-12)
 
 
 def test_riccati_eigenvalues_refuse_a_classifier_outside_S():
     with pytest.raises(ValueError, match="not in S"):
-        ex.riccati_eigenvalues(np.ones((3, 2)), [0.0], 2)
+        ufm.dynamics.riccati_eigenvalues(np.ones((3, 2)), [0.0], 2)
 
 
 def test_gradient_flow_agrees_with_the_closed_form_on_S():
-    start = ex.point_in_S(3, 2, 4, 2, scale=0.2, beta=0.5, seed=4)
+    start = ufm.subspace.point_in_S(3, 2, 4, 2, scale=0.2, beta=0.5, seed=4)
     t = np.array([0.0, 2.0, 15.0, 40.0])
     H, W, b = ex.gradient_flow(*start, t)
     Hc, Wc, bc = ufm.flow_on_S(start[1], 0.5, t, 2)
@@ -156,7 +167,7 @@ def test_gradient_flow_agrees_with_the_closed_form_on_S():
 
 
 def test_class_mean_flow_is_the_gradient_flow_from_class_constant_features():
-    start = ex.point_in_S(3, 4, 5, 2, scale=0.3, beta=0.5, seed=1)
+    start = ufm.subspace.point_in_S(3, 4, 5, 2, scale=0.3, beta=0.5, seed=1)
     t = np.array([0.0, 2.0, 15.0, 40.0])
     H, W, b = ex.gradient_flow(*start, t)
     means = ufm.class_summary(start[0], 3)[0]
@@ -173,7 +184,7 @@ def test_rest_spectrum_by_blocks_is_the_dense_spectrum(C, N, p):
     from ufm.spectrum import linearization_at_rest
 
     dense = linearization_at_rest(C, N, p)[0]
-    blocks = ex.rest_spectrum_by_blocks(C, N, p)
+    blocks = ufm.spectrum.rest_spectrum_by_blocks(C, N, p)
     np.testing.assert_allclose(blocks.values, dense, atol=1e-12)
     assert blocks.growing_distance < 1e-14
 
@@ -193,12 +204,12 @@ def test_random_direction_has_the_size_of_the_state_and_depends_on_the_seed_only
 
 
 def test_point_in_S_has_the_requested_rank_and_lies_in_S():
-    H, W, b = ex.point_in_S(5, 3, 6, 2, scale=1.5, beta=0.25, seed=0)
+    H, W, b = ufm.subspace.point_in_S(5, 3, 6, 2, scale=1.5, beta=0.25, seed=0)
     assert np.linalg.matrix_rank(W) == 2 and np.isclose(np.linalg.norm(W), 1.5)
     assert ufm.distance_to_S(H, W, b) < 1e-15
     np.testing.assert_allclose(b, 0.25)
     with pytest.raises(ValueError, match="at most"):
-        ex.point_in_S(3, 3, 15, 3)
+        ufm.subspace.point_in_S(3, 3, 15, 3)
 
 
 def test_perturb_moves_a_state_by_the_requested_relative_size():

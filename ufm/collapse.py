@@ -16,8 +16,7 @@ from . import _checks
 
 def centering(C: int) -> np.ndarray:
     """The centring projector ``P = I_C - (1/C) 1 1^T`` (shape ``(C, C)``)."""
-    C = _checks.positive_int(C, "C", 2)
-    return np.eye(C) - 1.0 / C
+    return _centering(_checks.positive_int(C, "C", 2))
 
 
 def simplex_basis(C: int) -> np.ndarray:
@@ -90,29 +89,91 @@ def class_summary(H, C: int):
     within : ndarray, shape (...)
         ``||Δ||_F^2 = tr Σ`` with ``Δ = H - H̄ ⊗ 1_N^T`` the within-class deviations.
     """
+    Hbar, Delta = _split(H, C)
+    return Hbar, _sq(Delta)
+
+
+def _split(H, C):
+    """Class means ``H̄`` (``(..., p, C)``) and deviations ``Δ`` (``(..., p, CN)``)."""
     blocks = H.reshape(*H.shape[:-1], C, H.shape[-1] // C)
     Hbar = blocks.mean(axis=-1)
-    dev = blocks - Hbar[..., None]
-    return Hbar, np.einsum("...ijk,...ijk->...", dev, dev)
+    return Hbar, (blocks - Hbar[..., None]).reshape(H.shape)
 
 
-def _errors(Hbar, within, W, b, N):
-    """The three strong-collapse errors from a reduced description of the state.
+def _sq(X):
+    """Squared Frobenius norm over the last two axes."""
+    return np.einsum("...ij,...ij->...", X, X)
 
-    ``Hbar`` (class means, ``(..., p, C)``), ``within = ||Δ||_F^2``, ``W``, ``b`` and ``N``
-    determine the errors exactly (book, Section 2); any leading dimensions are kept.
-    Returns an array of shape ``(..., 3)``.
+
+def _centering(C: int) -> np.ndarray:
+    """``P = I_C - 11^T/C`` without checking ``C`` (the public :func:`centering` checks)."""
+    return np.eye(C) - 1.0 / C
+
+
+def _errors(W, b, u, within, N):
+    """The three strong-collapse errors (``(..., 3)``) from ``W``, ``b``,
+    ``u = sqrt(N) H̄`` and ``within = tr Σ`` (any leading axes): the one implementation
+    behind :func:`strong_collapse_errors`, :meth:`ufm.ReducedState.strong_collapse_errors`
+    and the errors recorded by :func:`ufm.gradient_descent`.
+
+    With ``||H||^2 = ||u||^2 + tr Σ`` and ``N ||H̄ - W^T/√N||^2 = ||u - W^T||^2``:
+
+    - ``e1 = ||W W^T - √N P||_F`` from the ``C x C`` matrix when ``C <= p + 1`` (near
+      collapse it is tiny beside ``N(C-1)``, and the expansion
+      ``||W^T W||^2 - 2√N (||W||^2 - ||W^T 1||^2/C) + N(C-1)`` would lose it to
+      cancellation); when ``C > p + 1``, ``W W^T`` has rank below ``C - 1``, so
+      ``e1 >= sqrt(N(C-1-p))`` and the expansion (no ``C x C`` matrix) is accurate;
+    - ``e2 = sqrt(||u - W^T||^2 + tr Σ) / sqrt(||u||^2 + tr Σ)``, ``e3 = ||b - 1/C||``.
     """
-    C = W.shape[-2]
-    Wt = np.swapaxes(W, -1, -2)
-    gram = W @ Wt
-    gram -= np.sqrt(N) * (np.eye(C) - 1.0 / C)
-    e1 = np.sqrt(np.einsum("...ij,...ij->...", gram, gram))
-    diff = Hbar - Wt / np.sqrt(N)
-    e2 = np.sqrt(N * np.einsum("...ij,...ij->...", diff, diff) + within)
-    e2 = e2 / np.sqrt(N * np.einsum("...ij,...ij->...", Hbar, Hbar) + within)
+    C, p = W.shape[-2:]
+    s = np.sqrt(N)
+    if C <= p + 1:
+        gram = W @ np.swapaxes(W, -1, -2)
+        gram -= s * _centering(C)
+        e1 = np.sqrt(_sq(gram))
+    else:
+        M = np.swapaxes(W, -1, -2) @ W
+        colsum = W.sum(axis=-2)
+        trace = np.trace(M, axis1=-2, axis2=-1)
+        sq = (
+            _sq(M) - 2 * s * (trace - np.einsum("...i,...i->...", colsum, colsum) / C) + N * (C - 1)
+        )
+        e1 = np.sqrt(np.maximum(sq, 0.0))
+    e2 = np.sqrt((_sq(W - np.swapaxes(u, -1, -2)) + within) / (_sq(u) + within))
     e3 = np.linalg.norm(b - 1.0 / C, axis=-1)
     return np.stack([e1, e2, e3], axis=-1)
+
+
+def _nc1(means, n, Sigma=None, L=None):
+    """NC1 ``tr(Σ_W Σ_B^†)/C = tr(Σ (M M^T)^†)/n`` (any leading axes): the one implementation
+    behind :func:`nc_metrics`, :meth:`ufm.ReducedState.nc1` and the NC1 recorded by
+    :func:`ufm.gradient_descent`.
+
+    ``means`` are the class means (``(..., p, C)``), ``n`` the number of samples, and the
+    within-class scatter ``Σ = Σ_i (h_i - μ_{y_i})(h_i - μ_{y_i})^T`` is given as ``Sigma``
+    or by a factor ``L`` with ``Σ = L L^T`` (for example the deviations themselves).
+    ``M`` are the centred means. ``M`` is computed from uncentred means, so its rounding
+    error scales with their size: the pseudo-inverse keeps the singular values above
+    ``max(p, C)`` machine epsilons times the larger of ``||M||_2`` and
+    ``||[μ_1, …, μ_C]||_F``. NaN when all class means coincide.
+    """
+    p, C = means.shape[-2:]
+    M = means - means.mean(axis=-1, keepdims=True)
+    U, s, _ = np.linalg.svd(M, full_matrices=False)
+    top = s[..., :1]
+    level = np.maximum(top, np.sqrt(_sq(means))[..., None])
+    keep = (s > max(p, C) * np.finfo(float).eps * level) & (top > 0)
+    s_kept = np.where(keep, s, 1.0)
+    if Sigma is None and means.ndim == 2:  # one state: project on the kept directions only
+        scaled = (U[:, keep].T @ L) / s[keep, None]
+        value = np.sum(scaled**2) / n
+    elif Sigma is None:
+        scaled = np.where(keep[..., None], (np.swapaxes(U, -1, -2) @ L) / s_kept[..., None], 0.0)
+        value = np.sum(scaled**2, axis=(-2, -1)) / n
+    else:
+        terms = np.einsum("...ij,...ik,...kj->...j", U, Sigma, U) / s_kept**2
+        value = np.where(keep, terms, 0.0).sum(axis=-1) / n
+    return np.where(top[..., 0] > 0, value, np.nan)
 
 
 def strong_collapse_errors(H, W, b) -> np.ndarray:
@@ -133,7 +194,7 @@ def strong_collapse_errors(H, W, b) -> np.ndarray:
     if not H.any():
         raise ValueError("H is zero, so the relative error ||H - (W ⊗ 1)^T/√N|| / ||H|| is 0/0")
     Hbar, within = class_summary(H, C)
-    return _errors(Hbar, within, W, b, N)
+    return _errors(W, b, np.sqrt(N) * Hbar, within, N)
 
 
 def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
@@ -214,13 +275,7 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
     norms = np.linalg.norm(M, axis=0)
     if not norms.any():
         raise ValueError("all class means coincide, so NC1–NC3 are 0/0")
-    U, s, _ = np.linalg.svd(M, full_matrices=False)
-    # M is computed from uncentred means, so its rounding error scales with their size:
-    # singular values below that level are rounding, not between-class spread.
-    keep = s > max(p, C) * np.finfo(float).eps * max(s[0], np.linalg.norm(means))
-    # tr(Σ_W Σ_B^†)/C with Σ_W = ΔΔ^T/n and Σ_B^† = C U S^-2 U^T.
-    proj = U[:, keep].T @ dev
-    nc1 = float(np.sum((proj / s[keep, None]) ** 2) / n)
+    nc1 = float(_nc1(means, n, L=dev))
 
     if (norms == 0).any():
         raise ValueError("a class mean equals the global mean, so its cosines are 0/0")

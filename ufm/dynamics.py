@@ -15,21 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
-from .model import targets
-from .reduced import (
-    _CHUNK_FLOATS,
-    ReducedState,
-    _deviation_factor,
-    _factor,
-    _metrics,
-    _nc1,
-    _ReducedDescent,
-    _split,
-)
+from ._descent import FullDescent, ReducedDescent, Results, deviation_factor, factor, run
+from .collapse import _split
+from .reduced import ReducedState
 
-# Divergence is looked for every this many steps; when a run is found diverged, the steps
-# since the previous look are replayed one at a time to find the exact step.
-_CHECK_EVERY = 50
 # The overhead of one numpy call, in multiply-adds (about 1 µs at 2e10 multiply-adds/s),
 # for choosing between the full and the reduced implementation.
 _CALL_COST = 20_000
@@ -57,8 +46,8 @@ class Trajectory:
         The first step whose iterate is not finite in float64 (its risk overflows), or
         ``None`` if the run did not diverge; for a batch, ``-1`` marks runs that did not
         diverge. Recorded values from that step on are NaN ("no value").
-    lr : float
-        The step size.
+    lr : float or ndarray, shape (K,)
+        The step size (one per run when the batch was given one per run).
     nc1 : ndarray, shape (T,) or (K, T), or None
         NC1 (``tr(Σ_W Σ_B^†)/C``, as :func:`ufm.nc_metrics`) at each recorded step, when
         requested with ``nc1=True``; otherwise ``None``.
@@ -97,8 +86,9 @@ def gradient_descent(
         states stacked on a leading axis (see :func:`ufm.stack`), which advance together.
         Alternatively ``H`` is a :class:`ufm.ReducedState` (single or batched) and ``W``
         and ``b`` are omitted; then ``lr`` and ``steps`` must be given by keyword.
-    lr : float
-        Step size ``η > 0``.
+    lr : float or array_like of float, shape (K,)
+        Step size ``η > 0``; for a batch, either one for all runs or one per run (each run
+        then descends with its own step size, and diverged runs are frozen as usual).
     steps : int
         Number of steps, ``>= 1``.
     record_every : int
@@ -140,7 +130,6 @@ def gradient_descent(
         C, N, p, batched = state.C, state.N, state.p, state.batched
     else:
         H, W, b, C, N, p, batched = _checks.triple(H, W, b, batch=True)
-    lr = _checks.positive_float(lr, "lr")
     steps = _checks.positive_int(steps, "steps")
     record_every = _checks.positive_int(record_every, "record_every")
     if method not in ("auto", "full", "reduced"):
@@ -151,12 +140,13 @@ def gradient_descent(
         raise ValueError("method='full' needs the features H; a ReducedState runs reduced")
 
     K = (state.W if reduced_input else W).shape[0] if batched else 1
+    lr = _step_size(lr, K if batched else None)
     recorded = np.unique(np.r_[np.arange(0, steps + 1, record_every), steps])
-    results = _Results(recorded.size, K, C, N, nc1)
+    results = Results(recorded.size, K, C, N, nc1)
     if reduced_input:
         arrays = [state.Hbar, state.Sigma, state.W, state.b]
         Hbar, Sigma, W0, b0 = (x if batched else x[None] for x in arrays)
-        engine = _ReducedDescent(Hbar, _factor(Sigma), W0, b0, N, lr, results, recorded.size)
+        engine = ReducedDescent(Hbar, factor(Sigma), W0, b0, N, lr, results, recorded.size)
         method = "reduced"
     else:
         if not batched:
@@ -165,12 +155,12 @@ def gradient_descent(
             method = _faster(C, N, p, K, steps, record_every)
         if method == "reduced":
             Hbar, Delta = _split(H, C)
-            L0, rebuild = _deviation_factor(Delta)
-            engine = _ReducedDescent(Hbar, L0, W, b, N, lr, results, recorded.size)
+            L0, rebuild = deviation_factor(Delta)
+            engine = ReducedDescent(Hbar, L0, W, b, N, lr, results, recorded.size)
         else:
-            engine = _FullDescent(H, W, b, lr, results, recorded.size)
+            engine = FullDescent(H, W, b, lr, results, recorded.size)
 
-    diverged_at, frozen = _run(engine, steps, record_every)
+    diverged_at, frozen = run(engine, steps, record_every)
     risk, errors, distance, nc1_values = results.risk, results.errors, results.distance, results.nc1
     dead = (diverged_at[:, None] >= 0) & (recorded[None, :] >= diverged_at[:, None])
     for values in (risk, errors, distance, nc1_values):
@@ -206,6 +196,19 @@ def gradient_descent(
     return Trajectory(final, recorded, risk, errors, distance, diverged_at, lr, nc1_values, method)
 
 
+def _step_size(lr, K):
+    """``lr`` checked: a float ``> 0``, or for a batch of ``K`` runs (``K`` not None) also an
+    array of ``K`` of them."""
+    if K is None or np.ndim(lr) == 0:
+        return _checks.positive_float(lr, "lr")
+    lrs = _checks.as_array(lr, "lr", 1)
+    if lrs.shape != (K,):
+        raise ValueError(f"lr has shape {lrs.shape}; expected a float or one per run, ({K},)")
+    if (lrs <= 0).any():
+        raise ValueError(f"lr must be > 0 for every run; got minimum {lrs.min()}")
+    return lrs
+
+
 def _faster(C, N, p, K, steps, record_every):
     """``"full"`` or ``"reduced"``: the implementation with the smaller estimated cost
     (multiply-adds plus a fixed overhead per numpy call)."""
@@ -221,215 +224,6 @@ def _faster(C, N, p, K, steps, record_every):
     reduced = steps * step + records * (K * p * r + 5 * _CALL_COST)
     reduced += 4 * K * CN * p * r  # the factorisation Δ_0 = L_0 Q^T and the reconstruction
     return "reduced" if reduced < full else "full"
-
-
-class _Results:
-    """The recorded measures, ``(K, T)`` (errors ``(K, T, 3)``), filled chunk by chunk
-    from the reduced description of the recorded states."""
-
-    def __init__(self, T, K, C, N, nc1):
-        self.C, self.N = C, N
-        self.count = 0
-        self.risk = np.empty((K, T))
-        self.errors = np.empty((K, T, 3))
-        self.distance = np.empty((K, T))
-        self.nc1 = np.empty((K, T)) if nc1 else None
-
-    def add(self, W, b, u, within, risk_sq, nc1):
-        """Measures of ``n`` recorded states: ``W`` ``(n, K, C, p)``, ``b`` ``(n, K, C)``,
-        ``u = sqrt(N) H̄`` ``(n, K, p, C)``, ``within = tr Σ`` and ``risk_sq =
-        ||W H + b 1^T - Y||^2`` ``(n, K)``, NC1 ``(n, K)`` or None."""
-        part = slice(self.count, self.count + len(W))
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self.risk[:, part] = (risk_sq / (2 * self.C * self.N)).T
-            errors, distance = _metrics(W, b, u, within, self.N)
-        self.errors[:, part] = np.swapaxes(errors, 0, 1)
-        self.distance[:, part] = distance.T
-        if nc1 is not None:
-            self.nc1[:, part] = nc1.T
-        self.count = part.stop
-
-
-class _FullDescent:
-    """Gradient descent on a batch of full states ``(H, W, b)``, in place.
-
-    The state is ``Z = [W | b]`` (``K x C x (p+1)``) and ``X = [H; 1^T]``
-    (``K x (p+1) x CN``), so that ``W H + b 1^T = Z X``. With ``G = η (Z X - Y)/(CN)`` a
-    step is ``Z ← Z - G X^T`` and ``H ← H - W^T G``. Recorded states are summarised at
-    once (class means, ``tr Σ``, the squared residual) and handed to ``results`` in chunks.
-    """
-
-    def __init__(self, H, W, b, lr, results, records):
-        K, p, CN = H.shape
-        C = W.shape[1]
-        self.K, self.C, self.p, self.N = K, C, p, CN // C
-        self.Z = np.concatenate([W, b[..., None]], axis=-1)
-        self.X = np.empty((K, p + 1, CN))
-        self.X[:, :p] = H
-        self.X[:, p] = 1.0
-        self.Y = targets(C, self.N)
-        self.kernel = self._kernel(lr / CN)
-        self.results = results
-        nc1 = results.nc1 is not None
-        per_record = K * (C * (p + 1) + p * C + 2 + (p * p if nc1 else 0))
-        chunk = max(1, min(records, _CHUNK_FLOATS // per_record))
-        self.buffers = (
-            np.empty((chunk, K, C, p + 1)),
-            np.empty((chunk, K, p, C)),
-            np.empty((chunk, K)),
-            np.empty((chunk, K)),
-            np.empty((chunk, K, p, p)) if nc1 else None,
-        )
-        self.filled = 0
-        self._record()
-
-    def _kernel(self, scale):
-        K, C, p = self.K, self.C, self.p
-        Z, X, Y = self.Z, self.X, self.Y
-        CN = X.shape[-1]
-        Xt = np.swapaxes(X, 1, 2)
-        Wt = np.swapaxes(Z[..., :p], 1, 2)
-        Xp = X[:, :p]
-        if K == 1:  # 2-D views: numpy calls BLAS directly, much faster for large matrices
-            Z, X, Xt, Wt, Xp = Z[0], X[0], Xt[0], Wt[0], Xp[0]
-        lead = (K,) if K > 1 else ()
-        R = np.empty((*lead, C, CN))
-        gZ = np.empty((*lead, C, p + 1))
-        gH = np.empty((*lead, p, CN))
-        matmul, subtract, multiply = np.matmul, np.subtract, np.multiply
-
-        def kernel():
-            matmul(Z, X, out=R)
-            subtract(R, Y, out=R)
-            multiply(R, scale, out=R)
-            matmul(R, Xt, out=gZ)
-            matmul(Wt, R, out=gH)
-            subtract(Z, gZ, out=Z)
-            subtract(Xp, gH, out=Xp)
-
-        return kernel
-
-    def step(self, into_history=False):
-        """One step; its result is recorded when ``into_history``."""
-        self.kernel()
-        if into_history:
-            self._record()
-
-    def _record(self):
-        if self.filled == len(self.buffers[0]):
-            self._flush()
-        K, C, p, N = self.K, self.C, self.p, self.N
-        Zbuf, ubuf, within, risk_sq, Sigma = (
-            x if x is None else x[self.filled] for x in self.buffers
-        )
-        np.copyto(Zbuf, self.Z)
-        blocks = self.X[:, :p].reshape(K, p, C, N)
-        np.mean(blocks, axis=-1, out=ubuf)
-        dev = blocks - ubuf[..., None]
-        np.einsum("kicn,kicn->k", dev, dev, out=within)
-        ubuf *= np.sqrt(N)
-        if Sigma is not None:
-            dev = dev.reshape(K, p, C * N)
-            np.matmul(dev, np.swapaxes(dev, 1, 2), out=Sigma)
-        self.measure(risk_sq)
-        self.filled += 1
-
-    def _flush(self):
-        n, p = self.filled, self.p
-        if not n:
-            return
-        Z, u, within, risk_sq, Sigma = (x if x is None else x[:n] for x in self.buffers)
-        s = np.sqrt(self.N)
-        nc1 = None if Sigma is None else _nc1(u / s, Sigma, self.N)
-        self.results.add(Z[..., :p], Z[..., p], u, within, risk_sq, nc1)
-        self.filled = 0
-
-    def finish(self):
-        self._flush()
-
-    def measure(self, out):
-        """``||W H + b 1^T - Y||_F^2`` per run, into ``out``."""
-        R = self.Z @ self.X
-        R -= self.Y
-        np.einsum("kij,kij->k", R, R, out=out)
-
-    def save(self):
-        return self.Z.copy(), self.X.copy()
-
-    def restore(self, saved):
-        np.copyto(self.Z, saved[0])
-        np.copyto(self.X, saved[1])
-
-    def take(self, saved, k):
-        """Run ``k`` of a saved state, as ``(H, W, b)``."""
-        Z, X = saved
-        return X[k, : self.p].copy(), Z[k, :, : self.p].copy(), Z[k, :, self.p].copy()
-
-    def reset(self, mask):
-        self.Z[mask] = 0.0
-        self.X[mask, : self.p] = 0.0
-
-    def current(self):
-        p = self.p
-        return self.X[:, :p].copy(), self.Z[..., :p].copy(), self.Z[..., p].copy()
-
-
-def _run(engine, steps, record_every):
-    """Advance ``engine`` by ``steps`` steps, recording every ``record_every`` steps and at
-    the last; find the step at which each run diverges and freeze it there.
-
-    Returns ``diverged_at`` (``(K,)``, ``-1`` for runs that did not diverge) and a dict
-    mapping each diverged run to its last finite iterate (in the engine's ``take`` form).
-    """
-    K = engine.K
-    recorded = [False] * (steps + 1)
-    recorded[::record_every] = [True] * len(recorded[::record_every])
-    recorded[steps] = True
-    alive = np.ones(K, dtype=bool)
-    diverged_at = np.full(K, -1)
-    frozen = {}
-    risk_sq = np.empty(K)
-    step = engine.step
-    k = start = 0
-    saved = engine.save()
-    with np.errstate(over="ignore", invalid="ignore"):
-        while True:
-            engine.measure(risk_sq)
-            if not np.isfinite(risk_sq[alive]).all():
-                _replay(engine, saved, start, k, alive, diverged_at, frozen)
-            if k == steps:
-                break
-            if alive.any():
-                saved = engine.save()
-            start, stop = k, min(k + _CHECK_EVERY, steps)
-            for j in range(start + 1, stop + 1):
-                step(recorded[j])
-            k = stop
-        engine.finish()
-    return diverged_at, frozen
-
-
-def _replay(engine, saved, start, stop, alive, diverged_at, frozen):
-    """Redo steps ``start … stop`` one at a time from the saved state of step ``start``,
-    measuring the risk at each, to find where runs diverge; freeze each diverged run at
-    its last finite iterate and reset it to a harmless state. Nothing is recorded: the
-    recorded values of runs still alive were right, those of diverged runs become NaN."""
-    risk_sq = np.empty(engine.K)
-    engine.restore(saved)
-    previous = saved
-    for j in range(start, stop + 1):
-        engine.measure(risk_sq)
-        newly = alive & ~np.isfinite(risk_sq)
-        if newly.any():
-            for k in np.flatnonzero(newly):
-                frozen[int(k)] = engine.take(previous, k)
-                diverged_at[k] = j
-            alive &= ~newly
-            engine.reset(newly)
-        if j == stop:
-            break
-        previous = engine.save()
-        engine.step()
 
 
 def flow_on_S(W0, beta0: float, t, N: int, rank_tol: float | None = None):
@@ -469,14 +263,59 @@ def flow_on_S(W0, beta0: float, t, N: int, rank_tol: float | None = None):
         The state at time ``t``: shapes ``(p, C*N)``, ``(C, p)``, ``(C,)``, or with a
         leading ``T`` axis when ``t`` is an array.
     """
+    N = _checks.positive_int(N, "N")
+    if isinstance(beta0, bool) or not np.isscalar(beta0) or not np.isfinite(beta0):
+        raise ValueError(f"beta0 must be a finite real number; got {beta0!r}")
+    U, s, Vt, times = _flow_start(W0, t, rank_tol, (0, 1))
+    C = U.shape[0]
+    sigma = _flowed_singular_values(s, times, C, N)
+    W = (U * sigma[..., None, :]) @ Vt
+    H = np.repeat(np.swapaxes(W, -1, -2), N, axis=-1) / np.sqrt(N)
+    beta = 1.0 / C + (float(beta0) - 1.0 / C) * np.exp(-times)
+    b = np.broadcast_to(beta[..., None], (*beta.shape, C)).copy()
+    return H, W, b
+
+
+def riccati_eigenvalues(W0, t, N, rank_tol=None) -> np.ndarray:
+    """The eigenvalues of ``A(t) = W(t) W(t)^T`` along the gradient flow on S, in closed form.
+
+    Each eigenvalue ``a > 0`` of ``A_0 = W_0 W_0^T`` moves to
+    ``a(t) = [1/sqrt(N) + e^{-κt} (1/a - 1/sqrt(N))]^{-1}`` with ``κ = 2/(C sqrt(N))``
+    (the scalar form of the Riccati solution); eigenvalues 0 stay 0. So ``a(t) → sqrt(N)``
+    for every ``a > 0``.
+
+    Parameters
+    ----------
+    W0 : array_like, shape (C, p)
+        Initial classifier of a point of S (``1^T W0 = 0``).
+    t : array_like of float, shape (T,)
+        Times ``>= 0``.
+    N : int
+        Samples per class.
+    rank_tol : float, optional
+        Singular values of ``W0`` at or below ``rank_tol * s_max`` count as zero, as in
+        :func:`ufm.flow_on_S` (default ``max(C, p) * machine epsilon``).
+
+    Returns
+    -------
+    ndarray, shape (T, C)
+        Largest first.
+    """
+    N = _checks.positive_int(N, "N")
+    _, s, _, t = _flow_start(W0, t, rank_tol, 1)
+    out = np.zeros((t.size, np.shape(W0)[0]))
+    out[:, : s.size] = _flowed_singular_values(s, t, out.shape[1], N) ** 2
+    return out
+
+
+def _flow_start(W0, t, rank_tol, t_ndim):
+    """Check the start of the flow on S and the times; return the SVD ``U, s, V^T`` of
+    ``W0`` (singular values at or below ``rank_tol * s_max`` set to zero) and the times."""
     W0 = _checks.as_array(W0, "W0", 2)
     C, p = W0.shape
     if C < 2:
         raise ValueError(f"W0 has {C} row; expected C >= 2 rows (one per class)")
-    N = _checks.positive_int(N, "N")
-    if isinstance(beta0, bool) or not np.isscalar(beta0) or not np.isfinite(beta0):
-        raise ValueError(f"beta0 must be a finite real number; got {beta0!r}")
-    times = _checks.as_array(t, "t", (0, 1))
+    times = _checks.as_array(t, "t", t_ndim)
     if (times < 0).any():
         raise ValueError(f"t must be >= 0; got minimum {times.min()}")
     scale = np.linalg.norm(W0)
@@ -487,18 +326,22 @@ def flow_on_S(W0, beta0: float, t, N: int, rank_tol: float | None = None):
         )
     if rank_tol is None:
         rank_tol = max(C, p) * np.finfo(float).eps
+    if isinstance(rank_tol, bool) or not np.isscalar(rank_tol):
+        raise TypeError(f"rank_tol must be a number or None; got {rank_tol!r}")
     rank_tol = float(rank_tol)
     if not np.isfinite(rank_tol) or rank_tol < 0:
         raise ValueError(f"rank_tol must be a finite number >= 0; got {rank_tol}")
-
     U, s, Vt = np.linalg.svd(W0, full_matrices=False)
     s = np.where(s > rank_tol * (s[0] if s.size else 0.0), s, 0.0)
-    kappa = 2.0 / (C * np.sqrt(N))
-    decay = np.exp(-kappa * times)[..., None]
+    return U, s, Vt, times
+
+
+def _flowed_singular_values(s, t, C, N):
+    """The singular values ``σ(t)`` of ``W(t)`` along the flow on S from those ``s`` of
+    ``W0`` (shape ``(..., r)`` for times of shape ``(...)``): zeros stay zero, and
+
+        σ(t)^2 = s^2 / (e^{-κt} + (1 - e^{-κt}) s^2/√N),   κ = 2/(C√N).
+    """
+    decay = np.exp(-2.0 / (C * np.sqrt(N)) * t)[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        sigma = np.where(s > 0, s / np.sqrt(decay + (1 - decay) * s**2 / np.sqrt(N)), 0.0)
-    W = (U * sigma[..., None, :]) @ Vt
-    H = np.repeat(np.swapaxes(W, -1, -2), N, axis=-1) / np.sqrt(N)
-    beta = 1.0 / C + (float(beta0) - 1.0 / C) * np.exp(-times)
-    b = np.broadcast_to(beta[..., None], (*beta.shape, C)).copy()
-    return H, W, b
+        return np.where(s > 0, s / np.sqrt(decay + (1 - decay) * s**2 / np.sqrt(N)), 0.0)

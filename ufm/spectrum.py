@@ -9,10 +9,13 @@ eigenvalues ``±1/(C sqrt(N))`` (each ``(C-1) p`` times), ``-1`` (``C`` times, t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import _checks
 from .model import _residual, targets
+from .subspace import distance_to_S
 
 
 def hessian_vector_product(H, W, b, dH, dW, db):
@@ -100,3 +103,69 @@ def unflatten(z, C: int, N: int, p: int):
         raise ValueError(f"z has {z.size} entries; expected p*C*N + C*p + C = {d}")
     H, W, b = np.split(z, [p * C * N, p * C * N + C * p])
     return H.reshape(p, C * N), W.reshape(C, p), b
+
+
+@dataclass(frozen=True)
+class RestSpectrum:
+    """Spectrum of the gradient flow linearised at the stationary point ``(0, 0, 1_C/C)``.
+
+    Attributes
+    ----------
+    values : ndarray, shape (p*C*N + C*p + C,)
+        All eigenvalues of the Jacobian ``-∇²R_e`` there, in decreasing order.
+    growing_distance : float
+        The largest relative distance from S of an eigenvector with a positive eigenvalue
+        (0 up to rounding: the growing directions lie in S).
+    """
+
+    values: np.ndarray
+    growing_distance: float
+
+
+def rest_spectrum_by_blocks(C, N, p) -> RestSpectrum:
+    """The spectrum at ``(0, 0, 1_C/C)`` assembled from small blocks, for models of any size.
+
+    At that point ``H = 0`` and ``W = 0``, so the Hessian has no ``H``–``H``, ``W``–``W``,
+    bias–``H`` or bias–``W`` terms, and a feature index ``k`` couples only row ``k`` of
+    ``H`` with column ``k`` of ``W``. Moreover the within-class deviations of ``H`` (each
+    class summing to zero, ``C(N-1)`` directions per feature) are in the kernel. What is
+    left is, for each of the ``p`` features, the class-constant row ``u ⊗ 1_N^T/sqrt(N)``
+    (``u`` in ``R^C``, unit-norm coordinates) with column ``w`` of ``W``, plus the bias. On
+    these coordinates the risk is that of the model with ``N = 1`` and ``p = 1`` at
+    ``(u^T/sqrt(N), w, b)``, whose Hessian (``ufm.spectrum.hessian``) gives the
+    ``2C x 2C`` block (``p`` copies) and the ``C x C`` bias block.
+
+    Parameters
+    ----------
+    C, N, p : int
+
+    Returns
+    -------
+    RestSpectrum
+
+    Raises
+    ------
+    ValueError
+        If the computed Hessian couples the bias to ``(u, w)`` (it cannot at this point).
+    """
+    C, N, p = _checks.sizes(C, N, p)
+    full = hessian(np.zeros((1, C)), np.zeros((C, 1)), np.full(C, 1.0 / C))
+    scale = np.r_[np.full(C, 1.0 / np.sqrt(N)), np.ones(2 * C)]
+    jacobian = -scale[:, None] * full * scale[None, :]
+    if np.abs(jacobian[: 2 * C, 2 * C :]).max() > 0:
+        raise ValueError("the Hessian at (0, 0, 1/C) couples the bias to (H, W)")
+    block, vectors = np.linalg.eigh(jacobian[: 2 * C, : 2 * C])
+    bias = np.linalg.eigvalsh(jacobian[2 * C :, 2 * C :])
+    values = np.sort(np.r_[np.tile(block, p), bias, np.zeros(C * (N - 1) * p)])[::-1]
+    # Eigenvalues 0 come out at rounding level, of either sign: they do not grow.
+    growing = vectors[:, block > 2 * C * np.finfo(float).eps * np.abs(block).max()]
+    distances = [
+        distance_to_S(np.repeat(u[None, :], N, axis=1) / np.sqrt(N), w[:, None], np.zeros(C))
+        for u, w in zip(growing[:C].T, growing[C:].T)
+    ]
+    return RestSpectrum(values, max(distances, default=0.0))
+
+
+def sharpness(H, W, b) -> float:
+    """Largest eigenvalue of the Hessian of ``R_e`` at ``(H, W, b)`` (small models only)."""
+    return float(np.linalg.eigvalsh(hessian(H, W, b))[-1])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .collapse import class_summary
+from .collapse import _centering, _sq, class_summary
 
 
 def _project_parts(Hbar, W, b, N):
@@ -22,31 +22,49 @@ def _project_parts(Hbar, W, b, N):
     return V, b.mean(axis=-1)
 
 
-def _distance(Hbar, within, W, b, N):
-    """Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E``, from a reduced state.
+def _distance(W, b, u, within):
+    """Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E`` (``(...)``), from ``W``,
+    ``b``, ``u = sqrt(N) H̄`` and ``within = tr Σ`` (any leading axes): the one
+    implementation behind :func:`distance_to_S`, :meth:`ufm.ReducedState.distance_to_S`
+    and the distance recorded by :func:`ufm.gradient_descent`.
 
-    ``Hbar`` are the class means, ``within = ||Δ||_F^2``; any leading dimensions are kept.
-    The within-class deviations ``Δ`` are orthogonal to S, so they enter only through
-    ``within``.
+    The within-class deviations are orthogonal to S, so they enter only through
+    ``within``. With ``V = P (W + u^T)/2`` the projection onto S,
+    ``||W - V||^2 + ||u^T - V||^2 = (||1^T (W + u^T)||^2 / C + ||W - u^T||^2)/2``, so the
+    squared distance is ``[that + tr Σ + ||b - mean(b)||^2] / ||Z||_E^2`` with
+    ``||Z||_E^2 = ||u||^2 + tr Σ + ||W||^2 + ||b||^2``. No ``C x C`` matrix is formed.
     """
-    V, beta = _project_parts(Hbar, W, b, N)
-    dH = Hbar - np.swapaxes(V, -1, -2) / np.sqrt(N)
-    dW = W - V
-    db = b - beta[..., None]
-    sq = np.einsum("...ij,...ij->...", dH, dH)
-    off = (
-        N * sq
-        + within
-        + np.einsum("...ij,...ij->...", dW, dW)
-        + np.einsum("...i,...i->...", db, db)
-    )
-    total = (
-        N * np.einsum("...ij,...ij->...", Hbar, Hbar)
-        + within
-        + np.einsum("...ij,...ij->...", W, W)
-        + np.einsum("...i,...i->...", b, b)
-    )
-    return np.sqrt(off / total)
+    return np.sqrt(_off_S_sq(W, b, u, within) / _norm_E_sq(W, b, u, within))
+
+
+def _off_S_sq(W, b, u, within):
+    """``||Z - Π_S Z||_E^2`` from ``W``, ``b``, ``u = sqrt(N) H̄`` and ``within = tr Σ``."""
+    C = W.shape[-2]
+    ut = np.swapaxes(u, -1, -2)
+    mean_row = (W + ut).sum(axis=-2)
+    spread = b - b.mean(axis=-1, keepdims=True)
+    off = (np.einsum("...i,...i->...", mean_row, mean_row) / C + _sq(W - ut)) / 2 + within
+    return off + np.einsum("...i,...i->...", spread, spread)
+
+
+def _norm_E_sq(W, b, u, within):
+    """``||Z||_E^2 = ||H||_F^2 + ||W||_F^2 + ||b||^2`` with ``||H||_F^2 = ||u||^2 + tr Σ``."""
+    return _sq(u) + within + _sq(W) + np.einsum("...i,...i->...", b, b)
+
+
+def norm_E(H, W, b) -> float:
+    """The norm of a state, ``||(H, W, b)||_E = sqrt(||H||_F^2 + ||W||_F^2 + ||b||_2^2)``.
+
+    It is the norm for which :func:`project_S` is the orthogonal projection onto S and in
+    which :func:`distance_to_S` measures. A batch (leading axis) gives one norm per state.
+
+    Returns
+    -------
+    float, or ndarray of shape (K,) for a batch
+    """
+    H, W, b, *_, batched = _checks.triple(H, W, b, batch=True)
+    value = np.sqrt(_sq(H) + _sq(W) + np.einsum("...i,...i->...", b, b))
+    return value if batched else float(value)
 
 
 def project_S(H, W, b):
@@ -82,7 +100,7 @@ def distance_to_S(H, W, b) -> float:
     if not (H.any() or W.any() or b.any()):
         raise ValueError("the state (H, W, b) is zero, so the relative distance from S is 0/0")
     Hbar, within = class_summary(H, C)
-    return float(_distance(Hbar, within, W, b, N))
+    return float(_distance(W, b, np.sqrt(N) * Hbar, within))
 
 
 def risk_parts_on_S(W, b, N: int) -> tuple[float, float]:
@@ -110,7 +128,7 @@ def risk_parts_on_S(W, b, N: int) -> tuple[float, float]:
     C = W.shape[0]
     if C < 2 or b.shape != (C,):
         raise ValueError(f"W has {C} rows and b has {b.shape[0]} entries; expected C >= 2 of each")
-    gap = W @ W.T / np.sqrt(N) - (np.eye(C) - 1.0 / C)
+    gap = W @ W.T / np.sqrt(N) - _centering(C)
     return float(np.vdot(gap, gap) / (2 * C)), float((C * b.mean() - 1) ** 2 / (2 * C))
 
 
@@ -130,3 +148,40 @@ def random_point_in_S(C: int, N: int, p: int, scale: float = 1.0, seed=None):
     V -= V.mean(axis=0)
     V *= scale / np.linalg.norm(V)
     return np.repeat(V.T, N, axis=1) / np.sqrt(N), V, np.full(C, rng.standard_normal())
+
+
+def point_in_S(C, N, p, rank, scale=1.0, beta=0.0, seed=None):
+    """A random point of S whose classifier has a chosen rank.
+
+    ``W = P G_1 G_2`` scaled to ``||W||_F = scale``, with Gaussian ``G_1`` (``C x rank``) and
+    ``G_2`` (``rank x p``), ``H = (1/sqrt(N)) (W ⊗ 1_N)^T`` and ``b = β 1_C``.
+
+    Parameters
+    ----------
+    C, N, p : int
+    rank : int
+        ``1 <= rank <= min(C - 1, p)``; ``rank = C - 1`` is the generic case, in which the
+        flow on S converges to strong collapse.
+    scale : float
+        ``||W||_F > 0``.
+    beta : float
+        Bias coordinate.
+    seed : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    H, W, b : ndarray
+    """
+    C, N, p = _checks.sizes(C, N, p)
+    rank = _checks.positive_int(rank, "rank")
+    if rank > min(C - 1, p):
+        raise ValueError(
+            f"rank = {rank}, but W in S has rank at most min(C - 1, p) = {min(C - 1, p)}"
+        )
+    scale = _checks.positive_float(scale, "scale")
+    beta = float(_checks.as_array([beta], "beta", 1)[0])
+    rng = np.random.default_rng(_checks.seed_or_none(seed))
+    W = rng.standard_normal((C, rank)) @ rng.standard_normal((rank, p))
+    W -= W.mean(axis=0)
+    W *= scale / np.linalg.norm(W)
+    return np.repeat(W.T, N, axis=1) / np.sqrt(N), W, np.full(C, beta)

@@ -1,0 +1,89 @@
+"""The experiments of the book, one module per chapter.
+
+This layer sits between the concept modules (:mod:`ufm.model`, :mod:`ufm.collapse`,
+:mod:`ufm.subspace`, :mod:`ufm.dynamics`, :mod:`ufm.reduced`, :mod:`ufm.spectrum`,
+:mod:`ufm.extensions`, :mod:`ufm.network`) and the views (:mod:`ufm.plots`,
+:mod:`ufm.widgets`, :mod:`ufm.animation`). Each function runs or measures one experiment
+of a chapter and returns numbers, so that a reader can repeat it outside the book and
+every number in a chapter's prose comes from here. No module of this package imports
+ipywidgets or matplotlib.
+
+- :mod:`ufm.experiments.model`: the sweep over the start size ``ε`` (Figures 1 and 2),
+  log–log fits, descent with snapshots and the plane of the simplex;
+- :mod:`ufm.experiments.results`: perturbations of strong collapse, the parts of a state
+  in and off S, the gradient flow integrated numerically;
+- :mod:`ufm.experiments.discussion`: large starts, narrow features, step sizes near the
+  stability limit, weight decay, cross-entropy and unequal classes.
+
+The names of the chapter modules are re-exported here (``ufm.experiments.eps_sweep``).
+"""
+
+from .discussion import (
+    DecayRun,
+    ImbalanceRun,
+    ImbalanceSweep,
+    InitSweep,
+    NarrowRun,
+    StepSweep,
+    decay_run,
+    imbalance_run,
+    imbalance_sweep,
+    init_run,
+    init_size_sweep,
+    narrow_run,
+    step_run,
+    step_size_sweep,
+)
+from .model import (
+    EpsSweep,
+    LoglogFit,
+    PlaneView,
+    SnapshotRun,
+    descent_with_snapshots,
+    eps_sweep,
+    fit_loglog_slope,
+    simplex_plane,
+    snapshot_schedule,
+)
+from .results import (
+    class_mean_flow,
+    collapse_measures,
+    gradient_flow,
+    gram_eigenvalues,
+    perturb,
+    random_direction,
+    split_by_S,
+)
+
+__all__ = [
+    "DecayRun",
+    "EpsSweep",
+    "ImbalanceRun",
+    "ImbalanceSweep",
+    "InitSweep",
+    "LoglogFit",
+    "NarrowRun",
+    "PlaneView",
+    "SnapshotRun",
+    "StepSweep",
+    "class_mean_flow",
+    "collapse_measures",
+    "decay_run",
+    "descent_with_snapshots",
+    "eps_sweep",
+    "fit_loglog_slope",
+    "gradient_flow",
+    "gram_eigenvalues",
+    "imbalance_run",
+    "imbalance_sweep",
+    "init_run",
+    "init_size_sweep",
+    "narrow_run",
+    "perturb",
+    "random_direction",
+    "simplex_plane",
+    "snapshot_schedule",
+    "split_by_S",
+    "step_run",
+    "step_size_sweep",
+]
