@@ -4,9 +4,11 @@ How the controls behave in a browser is checked in tests/test_browser.py.
 """
 
 import base64
+import importlib.resources
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ufm import animation
+import ufm
+from ufm import animation, plots
 
 DATA_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
@@ -233,3 +236,70 @@ def test_views_load_nothing_from_another_host():
     assert "<link" not in view.html
     images = DATA_URI.findall(view.html)
     assert images, "the images are embedded"
+
+
+@pytest.mark.parametrize("name", ["player.js", "switch.js"])
+def test_the_scripts_are_package_data_inlined_whole_into_the_views(name):
+    shipped = importlib.resources.files("ufm").joinpath("js", name)
+    assert shipped.is_file()
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    data = re.search(r"\[tool\.setuptools\.package-data\]\s*ufm = \[([^\]]*)\]", pyproject)
+    assert '"js/*.js"' in data.group(1)
+    text = shipped.read_text(encoding="utf-8")
+    assert animation.script_text(name) == text
+    assert "</" not in text and "<!--" not in text, "the text must not end its <script>"
+    player = animation.player([animation.png_frame(line_figure()[0])], ["a"], alt="x")
+    view = player if name == "player.js" else animation.switchable({"a": player}, legend="x")
+    assert view.html.count(text) == 1
+    scripts = re.findall(r"<script>(.*?)</script>", view.html, flags=re.S)
+    assert len(scripts) == (1 if name == "player.js" else 2)
+
+
+def test_each_view_runs_its_script_on_its_own_element_once():
+    player = animation.player([animation.png_frame(line_figure()[0])] * 2, ["a", "b"], alt="x")
+    element = re.search(r'<div class="ufm-player" id="([^"]+)"', player.html).group(1)
+    assert f'ufmPlayer(document.getElementById("{element}"), frames, captions, 1, 150);' in (
+        player.html
+    )
+    switch = animation.switchable({"a": player}, legend="x")
+    element = re.search(r'<div class="ufm-switch" id="([^"]+)"', switch.html).group(1)
+    assert f'ufmSwitch(document.getElementById("{element}"));' in switch.html
+    assert 'root.getAttribute("data-ready")' in animation.script_text("player.js")
+    assert 'root.getAttribute("data-ready")' in animation.script_text("switch.js")
+
+
+def test_the_animation_draws_the_panels_of_the_live_experiment(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from ufm.widgets import model
+
+    made = []
+    original = plots.descent_panels
+
+    def recorded(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(plots, "descent_panels", recorded)
+    animation.animate_descent(steps=200, frames=4)
+    model.descent_explorer()
+    replay, live = made
+    trajectory = ufm.gradient_descent(*ufm.random_init(3, 3, 15, 1e-2, seed=0), lr=1.0, steps=200)
+    for panels in made:
+        panels.fit(trajectory, 200)
+
+    def looks(panels):
+        return [
+            (
+                ax.get_title(),
+                ax.get_xlabel(),
+                ax.get_xscale(),
+                ax.get_yscale(),
+                ax.get_xlim(),
+                ax.get_ylim(),
+                [t.get_text() for t in ax.get_legend().get_texts()],
+            )
+            for ax in (panels.errors, panels.risk)
+        ] + [line.get_color() for line in panels.curves]
+
+    assert looks(replay) == looks(live)
+    assert replay.plane is not None and live.plane is not None

@@ -207,3 +207,15 @@ def test_training_refuses_bad_arguments():
 def test_triangle_refuses_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         nw.triangle(*args)
+
+
+def test_figures_are_white_agg_figures_of_the_book_size(shipped):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for fig, size in (
+        (nw.nc_figure(shipped), (11.0, 6.2)),
+        (nw.triangle_figure(shipped), (4.6, 4.4)),
+    ):
+        assert isinstance(fig.canvas, FigureCanvasAgg)
+        assert fig.get_facecolor() == (1.0, 1.0, 1.0, 1.0)
+        assert tuple(fig.get_size_inches()) == size

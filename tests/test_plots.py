@@ -73,3 +73,93 @@ def test_plane_view_draws_the_paths_of_the_classifier_rows():
 def test_png_is_a_png_image(sweep):
     data = plots.png(plots.figure2(sweep.steps, sweep.distance_to_S[:, 0], sweep.eps))
     assert data.startswith(b"\x89PNG")
+
+
+def test_figure_without_subplot_arguments_has_one_axes_on_an_agg_canvas():
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig, ax = plots.figure(4.0, 3.0)
+    assert isinstance(ax, Axes) and fig.axes == [ax]
+    assert isinstance(fig.canvas, FigureCanvasAgg) and is_white(fig)
+    assert tuple(fig.get_size_inches()) == (4.0, 3.0)
+    _, axes = plots.figure(ncols=3)
+    assert axes.shape == (3,)
+
+
+def test_rescale_gives_a_log_axis_at_least_two_decades():
+    _, ax = plots.figure()
+    ax.semilogy([0, 1], [1.0, 2.0])
+    plots.rescale(ax)
+    low, high = ax.get_ylim()
+    assert high / low == pytest.approx(100.0)
+
+
+def test_update_plane_up_to_a_snapshot_keeps_the_limits_of_the_whole_view():
+    start = ufm.random_init(3, 2, 5, 0.01, seed=0)
+    run = ex.descent_with_snapshots(start, 1.0, 300)
+    view = ex.simplex_plane(run.W, run.class_means, 2)
+    _, ax = plots.figure()
+    artists = plots.plane_artists(ax, 3)
+    plots.update_plane(ax, artists, view)
+    limits = ax.get_xlim(), ax.get_ylim()
+    plots.update_plane(ax, artists, view, upto=1)
+    assert (ax.get_xlim(), ax.get_ylim()) == limits
+    np.testing.assert_array_equal(artists["paths"][0].get_xdata(), view.W[:2, 0, 0])
+    np.testing.assert_array_equal(artists["rows"].get_offsets(), view.W[1])
+    with pytest.raises(ValueError, match="upto must be a snapshot index below"):
+        plots.update_plane(ax, artists, view, upto=view.W.shape[0])
+
+
+@pytest.fixture(scope="module")
+def descent():
+    start = ufm.random_init(3, 3, 15, 1e-2, seed=0)
+    return ex.descent_with_snapshots(start, 1.0, 300, ex.snapshot_schedule(300, 6))
+
+
+def test_descent_panels_draw_errors_risk_and_distance_up_to_the_iteration_asked(descent):
+    trajectory = descent.trajectory
+    panels = plots.descent_panels(10.0, 3.3, cursors=True)
+    panels.fit(trajectory, 300)
+    assert [ax.get_title() for ax in panels.figure.axes] == [
+        "distance from strong collapse",
+        "risk and distance from $S$",
+        "the plane of the simplex",
+    ]
+    labels = [t.get_text() for t in panels.errors.get_legend().get_texts()]
+    assert labels == list(plots.ERROR_LABELS)
+    assert panels.errors.get_xlim() == (0, 300) and panels.errors.get_yscale() == "log"
+    limits = panels.errors.get_ylim(), panels.risk.get_ylim()
+    panels.show(trajectory, upto=40)
+    errors, risk, distance = panels.curves[0], panels.curves[3], panels.curves[4]
+    assert errors.get_xdata().max() <= 40
+    np.testing.assert_array_equal(risk.get_ydata(), trajectory.risk[trajectory.steps <= 40])
+    np.testing.assert_array_equal(distance.get_xdata(), trajectory.steps[trajectory.steps <= 40])
+    assert [list(c.get_xdata()) for c in panels.cursors] == [[40, 40], [40, 40]]
+    assert (panels.errors.get_ylim(), panels.risk.get_ylim()) == limits, "show keeps the limits"
+
+
+def test_descent_panels_name_the_snapshots_of_the_plane_or_hide_it(descent):
+    panels = plots.descent_panels(12.5, 3.9)
+    view = ex.simplex_plane(descent.W, descent.class_means, 3)
+    panels.show_plane(view, steps=descent.snapshot_steps)
+    assert panels.plane.get_title() == "the plane of the simplex, steps 0–300"
+    assert not panels.plane_note.get_visible()
+    panels.hide_plane()
+    assert panels.plane_note.get_visible() and not panels.plane_artists["rows"].get_visible()
+    assert panels.plane.get_title() == "the plane of the simplex"
+    two = plots.descent_panels(8.0, 3.3, plane=False)
+    assert two.plane is None and len(two.figure.axes) == 2 and not two.cursors
+    with pytest.raises(ValueError, match="no plane"):
+        two.show_plane(view)
+
+
+def test_descent_panels_stop_a_diverging_run_at_the_log_ceiling():
+    start = ufm.random_init(2, 2, 3, 0.1, seed=0)
+    run = ufm.gradient_descent(*start, lr=4.0, steps=300)
+    assert run.diverged_at is not None
+    panels = plots.descent_panels(8.0, 3.3, plane=False)
+    panels.fit(run, 300)
+    for ax in (panels.errors, panels.risk):
+        low, high = ax.get_ylim()
+        assert high == plots.LOG_CEILING and 0 < low < 1

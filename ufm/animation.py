@@ -12,7 +12,8 @@ is built:
   from a registered live experiment (``ufm.widgets.REGISTRY``), at a few values of one
   of its controls.
 
-Each returns a :class:`StaticView`: a block of HTML with its own small script and its
+Each returns a :class:`StaticView`: a block of HTML with its own small script (the text of
+``ufm/js/player.js`` or ``ufm/js/switch.js``, inlined: a page needs no network) and its
 images embedded as PNG data, which a notebook displays as HTML and the book's static page
 keeps as it is. Frames are reduced to a palette of at most 256 colours so pages stay light
 (the 23 frames of :func:`animate_descent` take about 0.5 MB). Every image is opaque
@@ -36,8 +37,10 @@ notebook is trusted (JupyterLab runs the scripts of outputs it has computed itse
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
+import importlib.resources
 import io
 import itertools
 import json
@@ -90,6 +93,27 @@ def _alt_text(alt, name: str = "alt") -> str:
 def _script_json(value) -> str:
     """``value`` as JSON that can sit inside a ``<script>`` element."""
     return json.dumps(value).replace("</", "<\\/")
+
+
+@functools.cache
+def script_text(name: str) -> str:
+    """The text of the JavaScript file ``ufm/js/<name>`` (package data), which a view inlines.
+
+    Raises
+    ------
+    ValueError
+        If the text could end the ``<script>`` element it is inlined into.
+    """
+    text = importlib.resources.files("ufm").joinpath("js", name).read_text(encoding="utf-8")
+    if "</" in text or "<!--" in text:
+        raise ValueError(f"ufm/js/{name} contains '</' or '<!--', which would break its <script>")
+    return text
+
+
+def _script(name: str, call: str) -> str:
+    """A ``<script>`` holding ``ufm/js/<name>`` and ``call`` (which runs it), in a scope of
+    their own, so that several views on a page do not share names."""
+    return f"<script>(function () {{\n{script_text(name)}{call}\n}})();</script>"
 
 
 def _element_id(kind: str, content: str) -> str:
@@ -214,46 +238,11 @@ def player(
         f"{html.escape(captions[start])}</span>"
         "</div></div>"
     )
-    script = (
-        "<script>(function () {"
-        f'var root = document.getElementById("{element}");'
-        'if (!root || root.getAttribute("data-ready")) { return; }'
-        'root.setAttribute("data-ready", "1");'
-        f"var frames = {_script_json(uris)}, captions = {_script_json(captions)};"
-        'var image = root.querySelector(".ufm-player-frame");'
-        'var slider = root.querySelector(".ufm-player-slider");'
-        'var caption = root.querySelector(".ufm-player-caption");'
-        'var play = root.querySelector("[data-action=play]");'
-        f"var current = {start}, timer = null, last = frames.length - 1;"
-        'frames[current] = image.getAttribute("src");'
-        "function show(i) {"
-        "  current = Math.max(0, Math.min(last, i));"
-        "  image.src = frames[current]; slider.value = current;"
-        "  caption.textContent = captions[current];"
-        "}"
-        "function stop() {"
-        "  if (timer !== null) { clearInterval(timer); timer = null; }"
-        '  play.textContent = "Play"; play.setAttribute("aria-pressed", "false");'
-        "}"
-        "function start() {"
-        "  if (current >= last) { show(0); }"
-        "  timer = setInterval(function () {"
-        "    if (current >= last) { stop(); } else { show(current + 1); }"
-        f"  }}, {round(interval * 1000)});"
-        '  play.textContent = "Pause"; play.setAttribute("aria-pressed", "true");'
-        "}"
-        'root.addEventListener("click", function (event) {'
-        '  var action = event.target.getAttribute("data-action");'
-        '  if (action === "play") { if (timer === null) { start(); } else { stop(); } return; }'
-        "  if (!action) { return; }"
-        "  stop();"
-        '  if (action === "first") { show(0); }'
-        '  else if (action === "back") { show(current - 1); }'
-        '  else if (action === "next") { show(current + 1); }'
-        '  else if (action === "last") { show(last); }'
-        "});"
-        'slider.addEventListener("input", function () { stop(); show(Number(slider.value)); });'
-        "})();</script>"
+    script = _script(
+        "player.js",
+        f"var frames = {_script_json(uris)}, captions = {_script_json(captions)};\n"
+        f'ufmPlayer(document.getElementById("{element}"), frames, captions, {start}, '
+        f"{round(interval * 1000)});",
     )
     return StaticView(markup + script)
 
@@ -381,64 +370,26 @@ def animate_descent(
         start, lr=lr, steps=steps, snapshot_steps=marks, record_every=max(1, steps // 500)
     )
     trajectory, kept = run.trajectory, run.snapshot_steps
-    k = trajectory.steps
 
+    # The panels of the live experiment model.descent, with a cursor at the frame's step.
     plane = C == 3
     if plane:
-        fig, axes = plots.figure(10.0, 3.3, ncols=3, width_ratios=(1.2, 1.2, 1.0))
-    else:
-        fig, axes = plots.figure(8.0, 3.3, ncols=2)
-    ax_err, ax_risk = axes[0], axes[1]
-    error_lines = [
-        ax_err.semilogy(k, e, label=lbl)[0]
-        for e, lbl in zip(trajectory.errors.T, plots.ERROR_LABELS)
-    ]
-    risk_line = ax_risk.semilogy(k, trajectory.risk, color="k", label=r"risk $R_e$")[0]
-    distance_line = ax_risk.semilogy(
-        k, trajectory.distance_to_S, color="C3", label=plots.DISTANCE_LABEL
-    )[0]
-    ax_err.set_title("distance from strong collapse")
-    ax_risk.set_title("risk and distance from $S$")
-    markers = []
-    for ax, values in (
-        (ax_err, trajectory.errors),
-        (ax_risk, [trajectory.risk, trajectory.distance_to_S]),
-    ):
-        ax.set_xscale("symlog", linthresh=10, linscale=0.5)
-        ax.set_xlim(0, steps)
-        ax.set_ylim(*_log_limits(values))
-        ax.set_xlabel("iteration $k$ (logarithmic beyond 10)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="upper right")
-        markers.append(ax.axvline(0, color="0.4", lw=0.8))
-    curves = [
-        (line, np.asarray(line.get_ydata())) for line in [*error_lines, risk_line, distance_line]
-    ]
-    if plane:
+        panels = plots.descent_panels(10.0, 3.3, width_ratios=(1.2, 1.2, 1.0), cursors=True)
         view = experiments.simplex_plane(run.W, run.class_means, N)
-        ax_plane = axes[2]
-        artists = plots.plane_artists(ax_plane, C)
-        plots.update_plane(ax_plane, artists, view)
-        limits = ax_plane.get_xlim(), ax_plane.get_ylim()
+    else:
+        panels = plots.descent_panels(8.0, 3.3, plane=False, cursors=True)
+    panels.fit(trajectory, steps)
 
     def draw(i):
-        step = kept[i]
-        seen = k <= step
-        for line, values in curves:
-            line.set_data(k[seen], values[seen])
-        for marker in markers:
-            marker.set_xdata([step, step])
+        panels.show(trajectory, upto=kept[i])
         if plane:
-            upto = experiments.PlaneView(view.W[: i + 1], view.means[: i + 1], view.radius)
-            plots.update_plane(ax_plane, artists, upto)
-            ax_plane.set_xlim(limits[0])
-            ax_plane.set_ylim(limits[1])
+            panels.show_plane(view, upto=i)
 
     note = ""
     if trajectory.diverged_at is not None:
         note = f" (diverged at step {trajectory.diverged_at})"
     captions = [f"iteration {s} of {steps}{note}" for s in kept]
-    panels = (
+    described = (
         "Left: the three distances from strong collapse per iteration, on a log scale, drawn "
         "up to the current frame. Middle: the risk and the relative distance from S. Right: "
         "the paths of the classifier rows and of the scaled class means in the plane of the "
@@ -449,13 +400,11 @@ def animate_descent(
     )
     alt = (
         f"Animation of gradient descent for C = {C} classes, N = {N} samples per class, "
-        f"p = {p}, from a random start of size ε = {eps:g} with step size η = {lr:g}. {panels}"
+        f"p = {p}, from a random start of size ε = {eps:g} with step size η = {lr:g}. {described}"
     )
-    moving = [*(line for line, _ in curves), *markers]
-    if plane:
-        moving += [artists["triangle"], *artists["paths"], *artists["means"]]
-        moving += [artists["rows"], artists["centres"]]
-    return animate(fig, draw, len(kept), captions, alt, animated=moving, dpi=80, colors=64)
+    return animate(
+        panels.figure, draw, len(kept), captions, alt, animated=panels.animated, dpi=80, colors=64
+    )
 
 
 def image_view(png: bytes, alt: str, caption: str = "") -> StaticView:
@@ -481,17 +430,6 @@ def image_view(png: bytes, alt: str, caption: str = "") -> StaticView:
         f'<img src="{_data_uri(png)}" alt="{html.escape(_alt_text(alt))}" '
         f'style="display:block;max-width:100%;height:auto;background:white">{text}'
     )
-
-
-def _log_limits(values, floor=1e-16, ceiling=1e16) -> tuple[float, float]:
-    """Limits of a log axis around the finite positive ``values``, within ``[floor, ceiling]``
-    (a diverging run reaches 1e300 before it overflows)."""
-    values = np.asarray(values, dtype=float).ravel()
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size == 0:
-        return floor, 1.0
-    low, high = max(values.min(), floor), min(values.max(), ceiling)
-    return low / 2, max(high, low) * 2
 
 
 def switchable(
@@ -550,19 +488,7 @@ def switchable(
         f"{html.escape(legend)}</legend>"
         f"{choices}</fieldset>{panels}</div>"
     )
-    script = (
-        "<script>(function () {"
-        f'var root = document.getElementById("{element}");'
-        'if (!root || root.getAttribute("data-ready")) { return; }'
-        'root.setAttribute("data-ready", "1");'
-        'var panels = root.querySelectorAll(":scope > .ufm-switch-view");'
-        'root.querySelector("fieldset").addEventListener("change", function (event) {'
-        "  for (var i = 0; i < panels.length; i++) {"
-        '    panels[i].hidden = panels[i].getAttribute("data-index") !== event.target.value;'
-        "  }"
-        "});"
-        "})();</script>"
-    )
+    script = _script("switch.js", f'ufmSwitch(document.getElementById("{element}"));')
     return StaticView(markup + script)
 
 

@@ -407,7 +407,9 @@ def nc_figure(run: DigitsRun, live: DigitsRun | None = None, other: DigitsRun | 
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = _figure(11.0, 6.2, nrows=2, ncols=2)
+    from . import plots  # matplotlib is imported only to draw
+
+    fig, axes = plots.figure(11.0, 6.2, nrows=2, ncols=2)
     (ax1, ax2), (ax3, ax4) = axes
     k = run.steps
     ax1.plot(k, run.nc["nc1"], color="C0", label=r"NC1: $\mathrm{tr}(\Sigma_W\Sigma_B^\dagger)/C$")
@@ -471,7 +473,9 @@ def triangle_figure(run: DigitsRun, classes=(0, 1, 2), steps=None):
         ]
         steps = [0, zero, later, run.steps[-1]]
     index = [int(np.flatnonzero(run.steps == s)[0]) for s in steps]
-    fig, ax = _figure(4.6, 4.4)
+    from . import plots  # matplotlib is imported only to draw
+
+    fig, ax = plots.figure(4.6, 4.4)
     ideal = np.array([[0, 1], [-np.sqrt(3) / 2, -0.5], [np.sqrt(3) / 2, -0.5], [0, 1]])
     ax.plot(ideal[:, 0], ideal[:, 1], color="0.4", ls="--", lw=1.5, label="regular simplex")
     shades = np.linspace(0.25, 1.0, len(index))
@@ -496,17 +500,6 @@ def triangle_figure(run: DigitsRun, classes=(0, 1, 2), steps=None):
     ax.legend(fontsize="x-small", loc="lower center", ncols=2)
     ax.set_title("three class means in their plane", fontsize="medium")
     return fig
-
-
-def _figure(width, height, **subplots):
-    """A matplotlib figure with an Agg canvas and a white background, not registered with
-    pyplot (so figures do not accumulate), and its axes."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), facecolor="white", layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.subplots(**subplots)
 
 
 def _init_params(setup: DigitsSetup, d: int, C: int):

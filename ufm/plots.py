@@ -9,13 +9,21 @@ with ``fig.savefig(...)``.
 - :func:`figure2` – the relative distance from S per iteration, one curve per ``ε``;
 - :func:`eps_scaling` – the final errors against ``ε`` on log–log axes, with fitted slopes;
 - :func:`plane_view` – classifier rows and class means in the plane of the simplex
-  (``C = 3``), drawn with :func:`plane_artists` and :func:`update_plane`, which the live
-  experiments reuse.
+  (``C = 3``), drawn with :func:`plane_artists` and :func:`update_plane`;
+- :func:`descent_panels` – the panels of gradient descent from a random start (errors,
+  risk and distance from S, plane of the simplex), which the live experiment
+  ``model.descent`` (:mod:`ufm.widgets.model`) and its animation
+  (:func:`ufm.animation.animate_descent`) both draw.
+
+The live experiments (:mod:`ufm.widgets`) and the precomputed views (:mod:`ufm.animation`)
+make their figures here too: with :func:`figure`, the labels (``ERROR_LABELS``,
+``DISTANCE_LABEL``, ``RISK_LABEL``) and :func:`rescale`.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -33,6 +41,13 @@ ERROR_LABELS = (
 )
 #: Label of the relative distance from S.
 DISTANCE_LABEL = r"$\|Z - \Pi_S Z\|_E \,/\, \|Z\|_E$"
+#: Label of the empirical risk.
+RISK_LABEL = r"risk $R_e$"
+#: Title of the panel of the plane of the simplex.
+PLANE_TITLE = "the plane of the simplex"
+#: Highest value shown on the logarithmic axes of :func:`descent_panels` (a diverging run
+#: passes 1e300 before it overflows).
+LOG_CEILING = 1e16
 
 
 def figure(width=9.0, height=3.2, **subplots):
@@ -43,11 +58,13 @@ def figure(width=9.0, height=3.2, **subplots):
     width, height : float
         Size in inches.
     **subplots
-        Passed to :meth:`matplotlib.figure.Figure.subplots` (for example ``ncols=3``).
+        Passed to :meth:`matplotlib.figure.Figure.subplots` (for example ``ncols=3``); none
+        gives one axes.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        Not registered with pyplot, so figures do not accumulate.
     axes : matplotlib.axes.Axes or ndarray of them
     """
     fig = Figure(figsize=(width, height), facecolor="white", layout="constrained")
@@ -60,6 +77,19 @@ def png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.canvas.print_png(buffer)
     return buffer.getvalue()
+
+
+def rescale(*axes) -> None:
+    """Fit each axes to its data; a logarithmic y-axis spans at least two decades, so that
+    its tick labels are powers of ten (and fit the frozen layout of a live experiment)."""
+    for ax in axes:
+        ax.relim()
+        ax.autoscale_view(scalex=ax.get_autoscalex_on())
+        if ax.get_yscale() == "log":
+            low, high = ax.get_ylim()
+            if high < 100 * low:
+                middle = np.sqrt(low * high)
+                ax.set_ylim(middle / 10, middle * 10)
 
 
 def eps_label(eps: float) -> str:
@@ -215,14 +245,25 @@ def plane_artists(ax, C: int) -> dict:
         ),
     }
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title("the plane of the simplex")
+    ax.set_title(PLANE_TITLE)
     ax.legend(fontsize="x-small", loc="lower right")
     ax.grid(alpha=0.3)
     return artists
 
 
-def update_plane(ax, artists: dict, view: PlaneView) -> None:
-    """Draw a :class:`~ufm.experiments.PlaneView` into artists made by :func:`plane_artists`."""
+def update_plane(ax, artists: dict, view: PlaneView, upto: int | None = None) -> None:
+    """Draw a :class:`~ufm.experiments.PlaneView` into artists made by :func:`plane_artists`.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    artists : dict
+        From :func:`plane_artists`, for as many classes as ``view`` has.
+    view : PlaneView
+    upto : int, optional
+        Draw the snapshots ``0 .. upto`` only (the markers at snapshot ``upto``); the
+        limits still fit the whole view, so the frames of an animation share their axes.
+    """
     if not isinstance(view, PlaneView):
         raise TypeError(
             f"view must be a PlaneView (ufm.experiments.simplex_plane); got {type(view)}"
@@ -230,17 +271,22 @@ def update_plane(ax, artists: dict, view: PlaneView) -> None:
     C = view.W.shape[1]
     if len(artists["paths"]) != C:
         raise ValueError(f"the artists were made for {len(artists['paths'])} classes; view has {C}")
+    snapshots = view.W.shape[0]
+    if upto is not None and not 0 <= upto < snapshots:
+        raise ValueError(f"upto must be a snapshot index below {snapshots}; got {upto}")
+    shown = slice(None) if upto is None else slice(upto + 1)
+    W, means = view.W[shown], view.means[shown]
     theta = np.linspace(0, 2 * np.pi, 200)
     artists["circle"].set_data(view.radius * np.cos(theta), view.radius * np.sin(theta))
-    last = view.W[-1]
+    last = W[-1]
     closed = np.vstack([last, last[:1]])
     artists["triangle"].set_data(closed[:, 0], closed[:, 1])
     for c in range(C):
-        artists["paths"][c].set_data(view.W[:, c, 0], view.W[:, c, 1])
-        artists["means"][c].set_data(view.means[:, c, 0], view.means[:, c, 1])
+        artists["paths"][c].set_data(W[:, c, 0], W[:, c, 1])
+        artists["means"][c].set_data(means[:, c, 0], means[:, c, 1])
     artists["rows"].set_offsets(last)
     artists["rows"].set_color([f"C{c}" for c in range(C)])
-    artists["centres"].set_offsets(view.means[-1])
+    artists["centres"].set_offsets(means[-1])
     points = np.vstack([view.W.reshape(-1, 2), view.means.reshape(-1, 2)])
     points = points[np.isfinite(points).all(axis=1)]
     reach = max(view.radius, np.abs(points).max() if points.size else 0.0) * 1.15
@@ -263,3 +309,197 @@ def plane_view(view: PlaneView):
     fig, ax = figure(4.2, 4.2)
     update_plane(ax, plane_artists(ax, view.W.shape[1]), view)
     return fig
+
+
+@dataclass(frozen=True, eq=False)
+class DescentPanels:
+    """The panels of a run of gradient descent, made by :func:`descent_panels`.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    errors : matplotlib.axes.Axes
+        The three strong-collapse errors per iteration (``ERROR_LABELS``).
+    risk : matplotlib.axes.Axes
+        The risk and the relative distance from S per iteration.
+    plane : matplotlib.axes.Axes or None
+        The classifier rows and scaled class means in the plane of the simplex (drawn for
+        ``C = 3``), or None if the figure has no such panel.
+    curves : tuple of matplotlib.lines.Line2D
+        The three errors, the risk, the distance from S.
+    cursors : tuple of matplotlib.lines.Line2D
+        Vertical lines at the iteration shown, one per curve panel (empty without cursors).
+    plane_artists : dict or None
+        The artists of :func:`plane_artists` on ``plane``.
+    plane_note : matplotlib.text.Text or None
+        Says that the plane is drawn for ``C = 3`` only (shown by :meth:`hide_plane`).
+    """
+
+    figure: object
+    errors: object
+    risk: object
+    plane: object
+    curves: tuple
+    cursors: tuple
+    plane_artists: dict | None
+    plane_note: object
+
+    def fit(self, trajectory, steps: int) -> None:
+        """Draw the whole trajectory and fit the axes to it: iterations ``0 .. steps``, and
+        on each logarithmic axis at least two decades, at most up to ``LOG_CEILING``.
+
+        Parameters
+        ----------
+        trajectory : ufm.Trajectory
+            A run of :func:`ufm.gradient_descent` (or of a descent with snapshots).
+        steps : int
+            The run's number of steps (the last iteration drawn).
+        """
+        self.show(trajectory)
+        axes = (self.errors, self.risk)
+        for ax in axes:
+            ax.set_xlim(0, steps)
+        rescale(*axes)
+        for ax, curves in ((self.errors, self.curves[:3]), (self.risk, self.curves[3:])):
+            if ax.get_ylim()[1] > LOG_CEILING:
+                values = np.concatenate([np.asarray(line.get_ydata()) for line in curves])
+                values = values[np.isfinite(values) & (values > 0) & (values <= LOG_CEILING)]
+                low = min(values.min(), LOG_CEILING / 100) if values.size else 1.0
+                # the margin of matplotlib's autoscaling: 5% of the logarithmic range
+                ax.set_ylim(low / (LOG_CEILING / low) ** 0.05, LOG_CEILING)
+
+    def show(self, trajectory, upto: int | None = None) -> None:
+        """Draw the curves of ``trajectory`` up to iteration ``upto`` (default: all of it),
+        and move the cursors there; the axes limits are left as they are (see :meth:`fit`).
+        """
+        k = np.asarray(trajectory.steps)
+        values = [*np.asarray(trajectory.errors).T, trajectory.risk, trajectory.distance_to_S]
+        seen = slice(None) if upto is None else k <= upto
+        for line, curve in zip(self.curves, values):
+            line.set_data(k[seen], np.asarray(curve)[seen])
+        at = k[-1] if upto is None else upto
+        for cursor in self.cursors:
+            cursor.set_xdata([at, at])
+
+    def show_plane(self, view: PlaneView, upto: int | None = None, steps=None) -> None:
+        """Draw ``view`` (for ``C = 3``) in the plane panel, up to snapshot ``upto``.
+
+        Parameters
+        ----------
+        view : PlaneView
+            From :func:`ufm.experiments.simplex_plane`.
+        upto : int, optional
+            See :func:`update_plane`.
+        steps : sequence of int, optional
+            The iterations of the snapshots; given, the title names the range shown.
+        """
+        if self.plane is None:
+            raise ValueError("these panels have no plane; make them with plane=True")
+        for artist in self._plane_members():
+            artist.set_visible(True)
+        self.plane_note.set_visible(False)
+        self.plane.set_axis_on()
+        update_plane(self.plane, self.plane_artists, view, upto)
+        title = PLANE_TITLE
+        if steps is not None:
+            title += f", steps {steps[0]}–{steps[-1 if upto is None else upto]}"
+        # set_text rather than set_title, which would undo a frozen layout (ufm.widgets).
+        self.plane.title.set_text(title)
+
+    def hide_plane(self) -> None:
+        """Empty the plane panel but for a note that it is drawn for ``C = 3``."""
+        if self.plane is None:
+            return
+        for artist in self._plane_members():
+            artist.set_visible(False)
+        self.plane_note.set_visible(True)
+        self.plane.set_axis_off()
+        self.plane.title.set_text(PLANE_TITLE)
+
+    @property
+    def animated(self) -> list:
+        """The artists that :meth:`show` and :meth:`show_plane` change (for blitting)."""
+        moving = [*self.curves, *self.cursors]
+        if self.plane_artists is not None:
+            a = self.plane_artists
+            moving += [a["triangle"], *a["paths"], *a["means"], a["rows"], a["centres"]]
+        return moving
+
+    def _plane_members(self) -> list:
+        members = [self.plane.get_legend()]
+        for value in self.plane_artists.values():
+            members.extend(value if isinstance(value, list) else [value])
+        return members
+
+
+def descent_panels(
+    width: float,
+    height: float,
+    plane: bool = True,
+    width_ratios=None,
+    cursors: bool = False,
+) -> DescentPanels:
+    """The figure of gradient descent from a random start, with empty curves to fill in.
+
+    Panels, left to right: the three strong-collapse errors per iteration; the risk and
+    the relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E``; with ``plane``, the
+    classifier rows and scaled class means in the plane of the simplex (``C = 3``).
+    Iterations are on a logarithmic axis beyond 10 (the geometry forms early). Fill them
+    with :meth:`DescentPanels.fit`, :meth:`~DescentPanels.show` and
+    :meth:`~DescentPanels.show_plane`.
+
+    Parameters
+    ----------
+    width, height : float
+        Size in inches.
+    plane : bool
+        Add the panel of the plane of the simplex.
+    width_ratios : sequence of float, optional
+        Relative widths of the panels (2, or 3 with ``plane``).
+    cursors : bool
+        Add a vertical line at the iteration shown to each curve panel (for animations).
+
+    Returns
+    -------
+    DescentPanels
+    """
+    panels = 3 if plane else 2
+    extra = {} if width_ratios is None else {"width_ratios": width_ratios}
+    fig, axes = figure(width, height, ncols=panels, **extra)
+    ax_err, ax_risk = axes[0], axes[1]
+    error_lines = [ax_err.semilogy([], [], label=label)[0] for label in ERROR_LABELS]
+    ax_err.set_title("distance from strong collapse")
+    risk_line = ax_risk.semilogy([], [], color="k", label=RISK_LABEL)[0]
+    distance_line = ax_risk.semilogy([], [], color="C3", label=DISTANCE_LABEL)[0]
+    ax_risk.set_title("risk and distance from $S$")
+    markers = []
+    for ax in (ax_err, ax_risk):
+        ax.set_xscale("symlog", linthresh=10, linscale=0.5)
+        ax.set_xlabel("iteration $k$ (logarithmic beyond 10)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="x-small", loc="upper right")
+        if cursors:
+            markers.append(ax.axvline(0, color="0.4", lw=0.8))
+    ax_plane = artists = note = None
+    if plane:
+        ax_plane = axes[2]
+        artists = plane_artists(ax_plane, 3)
+        note = ax_plane.text(
+            0.5,
+            0.5,
+            "The plane view is drawn for C = 3.",
+            ha="center",
+            va="center",
+            transform=ax_plane.transAxes,
+            visible=False,
+        )
+    return DescentPanels(
+        fig,
+        ax_err,
+        ax_risk,
+        ax_plane,
+        (*error_lines, risk_line, distance_line),
+        tuple(markers),
+        artists,
+        note,
+    )

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .. import plots
 
 #: Shown above every explorer, so a static page explains its controls.
 LIVE_NOTE = (
@@ -58,13 +59,9 @@ def register(name: str, corners: dict[str, tuple], maxima: dict[str, object]):
     return wrap
 
 
-def new_figure(width: float = 9.0, height: float = 3.2, **subplots) -> tuple[Figure, object]:
-    """A matplotlib figure with an Agg canvas and an opaque white background (readable in
-    dark themes), not registered with pyplot, and its axes."""
-    fig = Figure(figsize=(width, height), facecolor="white", layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(**subplots) if subplots else fig.subplots()
-    return fig, axes
+#: Kept for :mod:`ufm.widgets.limits` until that module makes its figures with
+#: :func:`ufm.plots.figure` (the one figure helper); it will then be removed.
+new_figure = plots.figure
 
 
 @dataclass

@@ -54,28 +54,8 @@ def descent_explorer() -> Explorer:
     Controls: ``C``, ``N``, ``p``, the size ``ε`` of the random start (log scale), the step
     size ``η``, the number of steps and the seed.
     """
-    fig, axes = plots.figure(12.5, 3.9, ncols=3, width_ratios=(1.15, 1.15, 1.0))
-    ax_err, ax_risk, ax_plane = axes
-    error_lines = [ax_err.semilogy([], [], label=label)[0] for label in plots.ERROR_LABELS]
-    ax_err.set_title("distance from strong collapse")
-    risk_line = ax_risk.semilogy([], [], color="k", label=r"risk $R_e$")[0]
-    distance_line = ax_risk.semilogy([], [], color="C3", label=plots.DISTANCE_LABEL)[0]
-    ax_risk.set_title("risk and distance from $S$")
-    for ax in (ax_err, ax_risk):
-        ax.set_xscale("symlog", linthresh=10, linscale=0.5)
-        ax.set_xlabel("iteration $k$ (logarithmic beyond 10)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="upper right")
-    plane = plots.plane_artists(ax_plane, 3)
-    plane_note = ax_plane.text(
-        0.5,
-        0.5,
-        "The plane view is drawn for C = 3.",
-        ha="center",
-        va="center",
-        transform=ax_plane.transAxes,
-        visible=False,
-    )
+    panels = plots.descent_panels(12.5, 3.9, width_ratios=(1.15, 1.15, 1.0))
+    fig = panels.figure
 
     def draw(C, N, p, eps, lr, steps, seed):
         restore_axes(fig)
@@ -85,27 +65,12 @@ def descent_explorer() -> Explorer:
         marks = experiments.snapshot_schedule(steps, SNAPSHOTS if C == 3 else 12)
         run = experiments.descent_with_snapshots(start, lr, steps, marks, record_every=every)
         trajectory = run.trajectory
-        k = trajectory.steps
-        for line, values in zip(error_lines, trajectory.errors.T):
-            line.set_data(k, values)
-        risk_line.set_data(k, trajectory.risk)
-        distance_line.set_data(k, trajectory.distance_to_S)
-        for ax in (ax_err, ax_risk):
-            ax.set_xlim(0, steps)
-        rescale(ax_err, ax_risk)
-
-        show_plane = C == 3
-        for artist in [*_plane_members(plane), ax_plane.get_legend()]:
-            artist.set_visible(show_plane)
-        plane_note.set_visible(not show_plane)
-        if show_plane:
-            ax_plane.set_axis_on()
+        panels.fit(trajectory, steps)
+        if C == 3:
             view = experiments.simplex_plane(run.W, run.class_means, N)
-            plots.update_plane(ax_plane, plane, view)
-            ax_plane.title.set_text(f"the plane of the simplex, steps 0–{run.snapshot_steps[-1]}")
+            panels.show_plane(view, steps=run.snapshot_steps)
         else:
-            ax_plane.set_axis_off()
-            ax_plane.title.set_text("the plane of the simplex")
+            panels.hide_plane()
         return _message(C, N, p, lr, steps, trajectory)
 
     return Explorer(
@@ -119,27 +84,6 @@ def descent_explorer() -> Explorer:
             "in the plane of the final classifier, ending at an equilateral triangle."
         ),
     )
-
-
-def rescale(*axes) -> None:
-    """Fit each axes to its data; a logarithmic y-axis spans at least two decades, so that
-    its tick labels are powers of ten (and fit the frozen layout)."""
-    for ax in axes:
-        ax.relim()
-        ax.autoscale_view(scalex=ax.get_autoscalex_on())
-        if ax.get_yscale() == "log":
-            low, high = ax.get_ylim()
-            if high < 100 * low:
-                middle = np.sqrt(low * high)
-                ax.set_ylim(middle / 10, middle * 10)
-
-
-def _plane_members(plane: dict) -> list:
-    """Every artist of a plane view, flattened."""
-    members = []
-    for value in plane.values():
-        members.extend(value if isinstance(value, list) else [value])
-    return members
 
 
 def _message(C, N, p, lr, steps, trajectory) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from .. import experiments, plots
+from .. import dynamics, experiments, plots, spectrum, subspace
 from ..collapse import class_summary, strong_collapse
 from ..dynamics import flow_on_S, gradient_descent
 from ..model import gradients, risk
@@ -20,7 +20,6 @@ from ..reduced import ReducedState
 from ..spectrum import largest_stable_step, linearization_at_rest, unflatten
 from ..subspace import distance_to_S, risk_parts_on_S
 from ._base import Explorer, log_slider, register, restore_axes, slider
-from .model import rescale
 
 #: Values below this are drawn at this level on logarithmic axes (exact zeros included).
 FLOOR = 1e-20
@@ -62,7 +61,7 @@ MEASURES = {
     "nc2_equinorm": "NC2  equal norms",
     "nc2_equiangular": "NC2  equal angles",
     "nc3": "NC3  self-duality",
-    "risk": r"risk $R_e$",
+    "risk": plots.RISK_LABEL,
 }
 
 
@@ -121,7 +120,7 @@ def perturbation_explorer() -> Explorer:
         nc4_mark.set_data([delta], [here["nc4"]])
         for cursor in cursors:
             cursor.set_xdata([delta, delta])
-        rescale(ax_log)
+        plots.rescale(ax_log)
         return None
 
     return Explorer(
@@ -184,7 +183,7 @@ def invariance_explorer() -> Explorer:
 
     def draw(C, N, p, scale, beta0, T, seed):
         restore_axes(fig)
-        start = experiments.point_in_S(C, N, p, min(C - 1, p), scale, beta0, seed)
+        start = subspace.point_in_S(C, N, p, min(C - 1, p), scale, beta0, seed)
         # Each time checked costs a few passes over the C N features: 61 times, or 21 for
         # large models.
         t = np.linspace(0.0, T, 61 if C * N * p <= FINE_CURVE_SIZE else 21)
@@ -203,7 +202,7 @@ def invariance_explorer() -> Explorer:
         grad_off.set_data(t, np.maximum(sizes[:, 1], FLOOR))
         gd = gradient_descent(reduced_in_S(*start), lr=1.0, steps=T, record_every=max(1, T // 200))
         descent.set_data(gd.steps, np.maximum(gd.distance_to_S, FLOOR))
-        rescale(ax_parts, ax_dist)
+        plots.rescale(ax_parts, ax_dist)
         ax_dist.set_ylim(FLOOR / 3, 10.0)
         return (
             f"The gradient shrinks from {sizes[0, 0]:.1e} to {sizes[-1, 0]:.1e}; its part off S "
@@ -285,11 +284,11 @@ def convergence_explorer() -> Explorer:
     flow_err = ax_err.semilogy([], [], "k-", label="flow on $S$ (closed form)")[0]
     gd_err = ax_err.semilogy([], [], "C1--", label="gradient descent")[0]
     limit_err = ax_err.axhline(1.0, color="C3", ls=":", label=r"$\sqrt{N(C-1-r)}$")
-    ax_err.set_title(r"$\|WW^\top - \sqrt{N}P\|_F$")
+    ax_err.set_title(plots.ERROR_LABELS[0])
     flow_risk = ax_risk.semilogy([], [], "k-", label="flow on $S$ (closed form)")[0]
     gd_risk = ax_risk.semilogy([], [], "C1--", label="gradient descent")[0]
     limit_risk = ax_risk.axhline(1.0, color="C3", ls=":", label=r"$(C-1-r)/(2C)$")
-    ax_risk.set_title(r"risk $R_e$")
+    ax_risk.set_title(plots.RISK_LABEL)
     for ax in (ax_err, ax_risk):
         ax.set_xlabel(r"time $t$ (gradient descent: $t = k\eta$)")
         ax.grid(alpha=0.3)
@@ -298,9 +297,9 @@ def convergence_explorer() -> Explorer:
     def draw(C, N, p, rank, scale, lr, seed):
         restore_axes(fig)
         r = min(rank, C - 1, p)
-        start = experiments.point_in_S(C, N, p, r, scale, 0.0, seed)
+        start = subspace.point_in_S(C, N, p, r, scale, 0.0, seed)
         W0 = start[1]
-        a0 = experiments.riccati_eigenvalues(W0, [0.0], N)[0]
+        a0 = dynamics.riccati_eigenvalues(W0, [0.0], N)[0]
         T = _horizon(a0[r - 1], C, N)
         steps = int(np.ceil(T / lr))
         notes = []
@@ -308,7 +307,7 @@ def convergence_explorer() -> Explorer:
             steps, T = MAX_STEPS, MAX_STEPS * lr
             notes.append(f"Stopped at {MAX_STEPS} steps (t = {T:.0f}); a larger η reaches further.")
         t = np.linspace(0.0, T, 300)
-        a = experiments.riccati_eigenvalues(W0, t, N)[:, : C - 1]
+        a = dynamics.riccati_eigenvalues(W0, t, N)[:, : C - 1]
         beta = 1.0 / C - np.exp(-t) / C
         err = np.sqrt(((a - np.sqrt(N)) ** 2).sum(axis=1))
         flow_err.set_data(t, np.maximum(err, FLOOR))
@@ -341,7 +340,7 @@ def convergence_explorer() -> Explorer:
             )
         for ax in (ax_err, ax_risk):
             ax.set_xlim(0, T)
-        rescale(ax_err, ax_risk)
+        plots.rescale(ax_err, ax_risk)
         return " ".join(notes) or None
 
     return Explorer(
@@ -398,12 +397,12 @@ def riccati_explorer() -> Explorer:
     def draw(C, N, p, rank, scale, seed):
         restore_axes(fig)
         r = min(rank, C - 1, p)
-        start = experiments.point_in_S(C, N, p, r, scale, 0.0, seed)
-        a0 = experiments.riccati_eigenvalues(start[1], [0.0], N)[0]
+        start = subspace.point_in_S(C, N, p, r, scale, 0.0, seed)
+        a0 = dynamics.riccati_eigenvalues(start[1], [0.0], N)[0]
         T = _horizon(a0[r - 1], C, N)
         t = np.linspace(0.0, T, 200)
         t_ode = np.linspace(0.0, T, 25)
-        closed = experiments.riccati_eigenvalues(start[1], t, N)
+        closed = dynamics.riccati_eigenvalues(start[1], t, N)
         # The features of a point of S are constant within each class, so the solver
         # integrates the gradient flow of the class means (the same flow, at a cost that
         # does not depend on N).
@@ -418,10 +417,10 @@ def riccati_explorer() -> Explorer:
                 formula[i].set_data(t, closed[:, i])
                 solver[i].set_data(t_ode, numeric[:, i])
         target.set_ydata([np.sqrt(N)] * 2)
-        deviation = np.abs(numeric - experiments.riccati_eigenvalues(start[1], t_ode, N))
+        deviation = np.abs(numeric - dynamics.riccati_eigenvalues(start[1], t_ode, N))
         deviation = deviation.max(axis=1) / np.sqrt(N)
         gap.set_data(t_ode, np.maximum(deviation, FLOOR))
-        rescale(ax_eig, ax_gap)
+        plots.rescale(ax_eig, ax_gap)
         note = f"Largest gap between the ODE solver and the closed form: {deviation.max():.1e} √N."
         if rank > r:
             note = f"rank lowered to min(C − 1, p) = {r}. " + note
@@ -456,7 +455,7 @@ LINEARISATION_LR = 0.1
 LINEARISATION_MAX_STEPS = 8000
 #: Largest size ``p C N + C p + C`` of a Jacobian whose spectrum is computed as one dense
 #: matrix; above it the spectrum is assembled from its blocks
-#: (:func:`ufm.experiments.rest_spectrum_by_blocks`).
+#: (:func:`ufm.spectrum.rest_spectrum_by_blocks`).
 DENSE_SPECTRUM_SIZE = 600
 #: Most eigenvalues drawn as dots (the sorted spectrum is thinned evenly beyond this).
 SPECTRUM_DOTS = 500
@@ -509,7 +508,7 @@ def linearisation_explorer() -> Explorer:
                 values, vectors = linearization_at_rest(C, N, p)
                 growing = max(distance_to_S(*unflatten(vectors[:, k], C, N, p)) for k in range(m))
             else:
-                blocks = experiments.rest_spectrum_by_blocks(C, N, p)
+                blocks = spectrum.rest_spectrum_by_blocks(C, N, p)
                 values, growing = blocks.values, blocks.growing_distance
             cache.clear()
             cache[(C, N, p)] = (values, growing)
@@ -533,7 +532,7 @@ def linearisation_explorer() -> Explorer:
         for line, text, (label, level) in zip(levels, spec_legend.get_texts(), counts.items()):
             line.set_ydata([level, level])
             text.set_text(label)
-        rescale(ax_spec)
+        plots.rescale(ax_spec)
 
         T = C * np.sqrt(N) * (np.log(1.0 / eps) + 4.0)
         lr = max(LINEARISATION_LR, T / LINEARISATION_MAX_STEPS)
@@ -551,7 +550,7 @@ def linearisation_explorer() -> Explorer:
         keep = prediction <= 3 * np.sqrt(2 * np.sqrt(N) * (C - 1))
         predicted.set_data(t[keep], prediction[keep])
         ax_growth.title.set_text(rf"gradient descent from size $\varepsilon$ ($\eta$ = {lr:.3g})")
-        rescale(ax_growth)
+        plots.rescale(ax_growth)
         notes = [
             f"The {m} growing directions lie in S (largest relative distance {growing:.0e}); "
             f"the predicted growth rate is 1/(C√N) = {rate:.3g}."
