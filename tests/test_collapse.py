@@ -1,4 +1,9 @@
-"""Strong neural collapse, its errors, and the NC1–NC4 measures."""
+"""Strong neural collapse, its errors, and the NC1–NC4 measures.
+
+Book labels checked here: ``def-strong-collapse``, ``lem-interpolation`` (book/model.ipynb);
+``lem-existence``, ``thm-collapse-is-nc`` (book/results.ipynb); ``def-nc-statistics``,
+``def-nc1``, ``def-nc2``, ``def-nc3``, ``def-nc4`` (book/observed.ipynb).
+"""
 
 import numpy as np
 import pytest
@@ -10,6 +15,7 @@ import ufm
 
 @given(collapsible_sizes, seeds)
 def test_strong_collapse_point_satisfies_its_three_conditions(size, seed):
+    """Book: ``def-strong-collapse``, and the family of ``lem-existence``."""
     C, N, p = size
     for s in (None, seed):
         H, W, b = ufm.strong_collapse(C, N, p, seed=s)
@@ -21,6 +27,7 @@ def test_strong_collapse_point_satisfies_its_three_conditions(size, seed):
 
 @given(collapsible_sizes, seeds)
 def test_strong_collapse_interpolates_so_has_zero_risk(size, seed):
+    """Book: ``lem-interpolation`` (and the zero risk of ``thm-collapse-is-nc``)."""
     H, W, b = ufm.strong_collapse(*size, seed=seed)
     C, N, _ = size
     np.testing.assert_allclose(W @ H + b[:, None], ufm.targets(C, N), atol=1e-12)
@@ -29,6 +36,7 @@ def test_strong_collapse_interpolates_so_has_zero_risk(size, seed):
 
 @given(collapsible_sizes.filter(lambda s: s[0] >= 3), seeds)
 def test_strong_collapse_has_the_nc_statistics_of_a_simplex_etf(size, seed):
+    """Book: ``thm-collapse-is-nc`` (NC1–NC4, ``def-nc1`` to ``def-nc4``)."""
     C, N, p = size
     H, W, b = ufm.strong_collapse(C, N, p, seed=seed)
     m = ufm.nc_metrics(H, labels_of(C, N), W, b)
@@ -39,18 +47,21 @@ def test_strong_collapse_has_the_nc_statistics_of_a_simplex_etf(size, seed):
 
 
 def test_canonical_point_is_a_simplex_in_the_first_coordinates():
+    """Book: ``lem-existence`` (``W = N^{1/4} U Q^T`` with Q the first columns of I)."""
     H, W, b = ufm.strong_collapse(4, 9, 6)
     assert not W[:, 3:].any()
     np.testing.assert_allclose(W, 9**0.25 * np.c_[ufm.simplex_basis(4), np.zeros((4, 3))])
 
 
 def test_no_strong_collapse_when_p_is_below_C_minus_1():
+    """Book: ``lem-existence`` (no point when ``p < C - 1``)."""
     with pytest.raises(ValueError, match=r"p = 2 < C - 1 = 4"):
         ufm.strong_collapse(5, 3, 2)
 
 
 @given(sizes, seeds)
 def test_strong_collapse_errors_match_their_definitions(size, seed):
+    """Book: ``def-strong-collapse`` (its three errors)."""
     C, N, p = size
     H, W, b = random_state(C, N, p, seed)
     e = ufm.strong_collapse_errors(H, W, b)
@@ -71,6 +82,7 @@ def test_relative_error_of_zero_features_is_refused():
 
 @given(sizes.filter(lambda s: s[0] >= 3), seeds)
 def test_nc_metrics_agree_with_a_loop_over_samples(size, seed):
+    """Book: ``def-nc-statistics``, ``def-nc1`` to ``def-nc4``."""
     C, N, p = size
     X, W, b = random_state(C, N + 1, p, seed)
     rng = np.random.default_rng(seed)

@@ -1,4 +1,8 @@
-"""Gradient descent (single and batched) and the exact gradient flow on S."""
+"""Gradient descent (single and batched) and the exact gradient flow on S.
+
+Book labels checked here: ``thm-riccati``, ``cor-convergence`` and, through the full flow
+from a point of S, ``thm-invariance`` (book/results.ipynb).
+"""
 
 import numpy as np
 import pytest
@@ -35,6 +39,7 @@ def rank_deficient_W0(C, p, rank, seed):
     ("C", "N", "p", "rank"), [(3, 3, 15, 2), (4, 2, 5, 3), (4, 2, 5, 1), (5, 3, 6, 2)]
 )
 def test_flow_on_S_agrees_with_an_ODE_solver(C, N, p, rank):
+    """Book: ``thm-riccati``; the full flow from S is the flow on S, ``thm-invariance``."""
     W0 = rank_deficient_W0(C, p, rank, seed=C * p + rank)
     beta0 = 0.3
     times = np.array([0.0, 0.5, 2.0, 7.0, 20.0])
@@ -48,6 +53,7 @@ def test_flow_on_S_agrees_with_an_ODE_solver(C, N, p, rank):
 
 @pytest.mark.parametrize("rank", [1, 2, 3])
 def test_flow_on_S_converges_to_sqrtN_times_the_projector_onto_the_range_of_W0(rank):
+    """Book: ``cor-convergence``."""
     C, N, p = 4, 5, 6
     W0 = rank_deficient_W0(C, p, rank, seed=rank)
     _, W, b = ufm.flow_on_S(W0, -1.0, 1e6, N)

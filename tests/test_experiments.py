@@ -1,4 +1,8 @@
-"""The experiments behind the chapters on the model and the main results."""
+"""The experiments behind the chapters on the model and the main results.
+
+Book labels checked here: ``thm-collapse-is-nc``, ``lem-projection``, ``def-S``,
+``thm-riccati``, ``thm-linearisation`` (book/results.ipynb).
+"""
 
 import numpy as np
 import pytest
@@ -114,6 +118,7 @@ def test_descent_with_snapshots_validates_its_schedule():
 
 
 def test_split_by_S_is_pythagoras_for_the_orthogonal_projection():
+    """Book: ``lem-projection``."""
     H, W, b = ufm.random_init(4, 3, 5, 1.0, seed=1)
     b = np.arange(4.0)
     Hbar, within = ufm.class_summary(H, 4)
@@ -124,6 +129,7 @@ def test_split_by_S_is_pythagoras_for_the_orthogonal_projection():
 
 
 def test_split_by_S_puts_a_point_of_S_entirely_in_S():
+    """Book: ``lem-projection``, ``def-S``."""
     H, W, b = ufm.random_point_in_S(3, 2, 4, scale=2.0, seed=0)
     inside, outside = ex.split_by_S(W, *ufm.class_summary(H, 3), b, 2)
     assert np.isclose(inside, 2.0 * np.sqrt(2)) and outside < 1e-14
@@ -142,6 +148,7 @@ def test_simplex_plane_of_strong_collapse_is_an_equilateral_triangle():
 
 
 def test_riccati_eigenvalues_are_those_of_the_flow_on_S():
+    """Book: ``thm-riccati``."""
     t = np.array([0.0, 1.0, 10.0, 100.0])
     for rank in (1, 2, 3):
         _, W0, _ = ufm.subspace.point_in_S(4, 2, 5, rank, scale=0.3, seed=rank)
@@ -158,6 +165,7 @@ def test_riccati_eigenvalues_refuse_a_classifier_outside_S():
 
 
 def test_gradient_flow_agrees_with_the_closed_form_on_S():
+    """Book: ``thm-riccati``."""
     start = ufm.subspace.point_in_S(3, 2, 4, 2, scale=0.2, beta=0.5, seed=4)
     t = np.array([0.0, 2.0, 15.0, 40.0])
     H, W, b = ex.gradient_flow(*start, t)
@@ -167,6 +175,7 @@ def test_gradient_flow_agrees_with_the_closed_form_on_S():
 
 
 def test_class_mean_flow_is_the_gradient_flow_from_class_constant_features():
+    """Book: ``thm-riccati`` (its reference flow for any N)."""
     start = ufm.subspace.point_in_S(3, 4, 5, 2, scale=0.3, beta=0.5, seed=1)
     t = np.array([0.0, 2.0, 15.0, 40.0])
     H, W, b = ex.gradient_flow(*start, t)
@@ -181,6 +190,7 @@ def test_class_mean_flow_is_the_gradient_flow_from_class_constant_features():
 
 @pytest.mark.parametrize(("C", "N", "p"), [(2, 1, 1), (3, 3, 4), (4, 2, 3), (5, 3, 2)])
 def test_rest_spectrum_by_blocks_is_the_dense_spectrum(C, N, p):
+    """Book: ``thm-linearisation``."""
     from ufm.spectrum import linearization_at_rest
 
     dense = linearization_at_rest(C, N, p)[0]
@@ -204,6 +214,7 @@ def test_random_direction_has_the_size_of_the_state_and_depends_on_the_seed_only
 
 
 def test_point_in_S_has_the_requested_rank_and_lies_in_S():
+    """Book: ``def-S``."""
     H, W, b = ufm.subspace.point_in_S(5, 3, 6, 2, scale=1.5, beta=0.25, seed=0)
     assert np.linalg.matrix_rank(W) == 2 and np.isclose(np.linalg.norm(W), 1.5)
     assert ufm.distance_to_S(H, W, b) < 1e-15
@@ -225,6 +236,7 @@ def test_perturb_moves_a_state_by_the_requested_relative_size():
 
 
 def test_collapse_measures_vanish_at_strong_collapse():
+    """Book: ``thm-collapse-is-nc``."""
     measures = ex.collapse_measures(*ufm.strong_collapse(4, 3, 5, seed=2))
     # NC1, NC3 and the risk are squares (rounding squared); the NC2 measures are not.
     for key, tolerance in [("nc1", 1e-28), ("nc3", 1e-28), ("risk", 1e-28)]:

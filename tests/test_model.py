@@ -1,4 +1,7 @@
-"""The risk, its gradients, targets and the random initialisation."""
+"""The risk, its gradients, targets and the random initialisation.
+
+Book labels checked here: ``def-ufm`` and ``lem-gradients`` (book/model.ipynb).
+"""
 
 import numpy as np
 from conftest import random_state, seeds, sizes
@@ -8,6 +11,7 @@ import ufm
 
 
 def test_targets_are_one_hot_columns_ordered_class_by_class():
+    """Book: ``def-ufm`` (the targets Y)."""
     Y = ufm.targets(3, 2)
     assert Y.shape == (3, 6)
     np.testing.assert_array_equal(Y.argmax(axis=0), [0, 0, 1, 1, 2, 2])
@@ -16,6 +20,7 @@ def test_targets_are_one_hot_columns_ordered_class_by_class():
 
 @given(sizes, seeds)
 def test_risk_is_the_mean_of_per_sample_half_squared_errors(size, seed):
+    """Book: ``def-ufm`` (the risk)."""
     C, N, p = size
     H, W, b = random_state(C, N, p, seed)
     Y = ufm.targets(C, N)
@@ -25,6 +30,7 @@ def test_risk_is_the_mean_of_per_sample_half_squared_errors(size, seed):
 
 @given(sizes, seeds)
 def test_gradients_equal_central_finite_differences(size, seed):
+    """Book: ``lem-gradients``."""
     C, N, p = size
     state = random_state(C, N, p, seed)
     grads = ufm.gradients(*state)

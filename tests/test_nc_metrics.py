@@ -3,6 +3,10 @@
 On exactly collapsed features they are exactly those of collapse; on random features they
 agree with a slow loop over samples written straight from the definitions; unequal class
 sizes and classes with a single sample are handled; malformed input is refused.
+
+Book labels checked here: ``def-nc-statistics``, ``def-nc1``, ``def-nc2``, ``def-nc3``,
+``def-nc4`` (book/observed.ipynb) and, for collapsed features, ``thm-collapse-is-nc``
+(book/results.ipynb).
 """
 
 import numpy as np
@@ -59,6 +63,7 @@ unequal = st.tuples(st.lists(st.integers(1, 5), min_size=2, max_size=5), st.inte
 
 @given(unequal, seeds)
 def test_random_features_agree_with_a_loop_over_samples(size, seed):
+    """Book: ``def-nc-statistics``, ``def-nc1`` to ``def-nc4``."""
     counts, p = size
     rng = np.random.default_rng(seed)
     y = rng.permutation(np.repeat(np.arange(len(counts)), counts))
@@ -75,7 +80,10 @@ def test_random_features_agree_with_a_loop_over_samples(size, seed):
 @given(st.integers(3, 6), st.integers(0, 4), st.floats(0.1, 10.0), seeds)
 def test_exactly_collapsed_features_have_the_measures_of_collapse(C, extra, scale, seed):
     """Any simplex ETF of class means, in any position and size, with every sample at its
-    class mean and a classifier proportional to the centred means, and any class sizes."""
+    class mean and a classifier proportional to the centred means, and any class sizes.
+
+    Book: ``thm-collapse-is-nc`` (NC1–NC4 vanish at collapse).
+    """
     rng = np.random.default_rng(seed)
     p = C - 1 + extra
     Q, _ = np.linalg.qr(rng.standard_normal((p, C - 1)))
@@ -95,7 +103,10 @@ def test_exactly_collapsed_features_have_the_measures_of_collapse(C, extra, scal
 
 def test_the_global_mean_is_the_mean_of_the_class_means_not_of_the_samples():
     """With 1 and 100 samples per class, the sample mean is pulled towards the big class;
-    the measures use the mean of the class means, so an ETF of means still scores 0."""
+    the measures use the mean of the class means, so an ETF of means still scores 0.
+
+    Book: ``def-nc-statistics`` (the global mean), ``def-nc2``.
+    """
     M = ufm.simplex_basis(3).T  # 2 x 3
     y = np.repeat([0, 1, 2], [1, 100, 10])
     m = ufm.nc_metrics(M[:, y], y, M.T)
@@ -107,7 +118,10 @@ def test_the_global_mean_is_the_mean_of_the_class_means_not_of_the_samples():
 
 def test_within_class_covariance_is_averaged_over_all_samples():
     """Doubling every sample of one class leaves the class means but changes Σ_W's
-    weights: the class with more samples counts more, as in Papyan, Han and Donoho."""
+    weights: the class with more samples counts more, as in Papyan, Han and Donoho.
+
+    Book: ``def-nc-statistics`` (the within-class covariance), ``def-nc1``.
+    """
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3, 9))
     y = np.repeat([0, 1, 2], 3)
@@ -119,6 +133,7 @@ def test_within_class_covariance_is_averaged_over_all_samples():
 
 
 def test_a_class_with_a_single_sample_is_handled_like_any_other():
+    """Book: ``def-nc1`` to ``def-nc4``."""
     rng = np.random.default_rng(1)
     y = np.array([1, 0, 1, 1, 2, 2])
     X = rng.standard_normal((4, 6))

@@ -8,6 +8,7 @@ import pytest
 
 import ufm
 from ufm import network as nw
+from ufm import plots
 
 #: A short run: long enough to pass through several checkpoints, short enough for a test.
 SHORT = 40
@@ -213,8 +214,8 @@ def test_figures_are_white_agg_figures_of_the_book_size(shipped):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     for fig, size in (
-        (nw.nc_figure(shipped), (11.0, 6.2)),
-        (nw.triangle_figure(shipped), (4.6, 4.4)),
+        (plots.nc_figure(shipped), (11.0, 6.2)),
+        (plots.triangle_figure(shipped), (4.6, 4.4)),
     ):
         assert isinstance(fig.canvas, FigureCanvasAgg)
         assert fig.get_facecolor() == (1.0, 1.0, 1.0, 1.0)

@@ -1,4 +1,7 @@
-"""The reduced state (H̄, Σ, W, b): exact, N-free gradient descent."""
+"""The reduced state (H̄, Σ, W, b): exact, N-free gradient descent.
+
+Book labels checked here: ``def-nc1`` (the recorded NC1, book/observed.ipynb).
+"""
 
 import tracemalloc
 import warnings
@@ -92,6 +95,7 @@ def test_reduced_state_measures_equal_the_full_measures(C, N, p):
 
 
 def test_recorded_nc1_is_the_nc1_of_nc_metrics():
+    """Book: ``def-nc1``."""
     start = ufm.random_init(3, 4, 6, 0.1, seed=2)
     tr = ufm.gradient_descent(*start, lr=1.0, steps=300, record_every=300, nc1=True)
     for k, state in ((0, start), (-1, tr.final)):

@@ -1,4 +1,7 @@
-"""Hessian, the stability limit of gradient descent, and the linearisation at rest."""
+"""Hessian, the stability limit of gradient descent, and the linearisation at rest.
+
+Book labels checked here: ``thm-linearisation`` (book/results.ipynb).
+"""
 
 import numpy as np
 from conftest import collapsible_sizes, random_state, seeds, sizes
@@ -32,6 +35,7 @@ def test_largest_hessian_eigenvalue_at_strong_collapse_is_1_plus_1_over_C_sqrtN(
 
 @given(sizes.filter(lambda s: s[0] * s[1] * s[2] <= 40))
 def test_linearisation_at_rest_has_the_predicted_spectrum(size):
+    """Book: ``thm-linearisation``."""
     C, N, p = size
     values, vectors = spectrum.linearization_at_rest(C, N, p)
     rate = 1 / (C * np.sqrt(N))

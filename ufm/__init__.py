@@ -4,7 +4,8 @@ The model, its risk and gradients (:mod:`ufm.model`); strong neural collapse and
 NC1–NC4 measures (:mod:`ufm.collapse`); the invariant subspace S (:mod:`ufm.subspace`);
 gradient descent and the exact flow on S (:mod:`ufm.dynamics`); the Hessian, the
 stability limit of the step size and the linearisation at rest (:mod:`ufm.spectrum`);
-live experiments (:mod:`ufm.widgets`). Notation follows the
+the chapters' experiments (:mod:`ufm.experiments`), figures (:mod:`ufm.plots`) and live
+experiments (:mod:`ufm.widgets`). Notation follows the
 book's notation page: ``C`` classes, ``N`` samples per class, feature dimension ``p``,
 features ``H`` (``p x CN``), classifier ``W`` (``C x p``) and bias ``b``.
 """
@@ -21,7 +22,7 @@ from .dynamics import Trajectory, flow_on_S, gradient_descent
 from .model import gradients, random_init, risk, stack, targets
 from .reduced import ReducedState
 from .spectrum import hessian, hessian_vector_product, largest_stable_step, linearization_at_rest
-from .subspace import distance_to_S, project_S, random_point_in_S, risk_parts_on_S
+from .subspace import distance_to_S, norm_E, project_S, random_point_in_S, risk_parts_on_S
 
 __version__ = "0.1.0"
 
@@ -39,6 +40,7 @@ __all__ = [
     "largest_stable_step",
     "linearization_at_rest",
     "nc_metrics",
+    "norm_E",
     "project_S",
     "random_init",
     "random_point_in_S",

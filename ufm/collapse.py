@@ -5,6 +5,10 @@ A state ``(H, W, b)`` is in *strong neural collapse* when
 1. ``W W^T = sqrt(N) P`` with ``P = I_C - 11^T/C``,
 2. ``H = (1/sqrt(N)) (W ⊗ 1_N)^T`` (every sample of class ``c`` has feature ``W_c^T/sqrt(N)``),
 3. ``b = 1_C / C``.
+
+Book: ``def-strong-collapse`` and ``lem-interpolation`` (model chapter, ``book/model.ipynb``);
+``lem-existence`` and ``thm-collapse-is-nc`` (results chapter, ``book/results.ipynb``);
+``def-nc-statistics`` and ``def-nc1`` to ``def-nc4`` (the measures, ``book/observed.ipynb``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,11 @@ def strong_collapse(C: int, N: int, p: int, seed=None):
     """A point of strong neural collapse.
 
     Every such point has ``W = N^{1/4} U Q^T`` with ``U`` an orthonormal basis of ``1^⊥``
-    and ``Q`` a ``p x (C-1)`` matrix with orthonormal columns (the book's Section 3).
+    and ``Q`` a ``p x (C-1)`` matrix with orthonormal columns (``lem-existence``).
+
+    Book: ``def-strong-collapse`` and ``lem-interpolation`` (model chapter,
+    ``book/model.ipynb``); ``lem-existence`` and ``thm-collapse-is-nc`` (results chapter,
+    ``book/results.ipynb``).
 
     Parameters
     ----------
@@ -179,6 +187,9 @@ def _nc1(means, n, Sigma=None, L=None):
 def strong_collapse_errors(H, W, b) -> np.ndarray:
     """How far a state is from strong neural collapse: the three errors of Figure 1.
 
+    Book: ``def-strong-collapse`` (model chapter, ``book/model.ipynb``); all three errors
+    vanish exactly at its points.
+
     Returns
     -------
     ndarray, shape (3,)
@@ -200,7 +211,12 @@ def strong_collapse_errors(H, W, b) -> np.ndarray:
 def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
     """The neural-collapse measures NC1–NC4 of Papyan, Han and Donoho, on any features.
 
-    Conventions (the book's Section 1 compares them with other codebases):
+    Book: ``def-nc-statistics`` and ``def-nc1``, ``def-nc2``, ``def-nc3``, ``def-nc4``
+    (chapter *Neural collapse, observed*, ``book/observed.ipynb``); at strong collapse all
+    of them vanish, ``thm-collapse-is-nc`` (results chapter, ``book/results.ipynb``).
+
+    Conventions (the table *The same names, different numbers* in ``book/observed.ipynb``
+    compares them with other codebases):
 
     - class means ``μ_c``; the global mean ``μ_G`` is the *mean of the class means*
       (not the sample mean, which differs when classes are imbalanced);

@@ -6,6 +6,10 @@ the *reduced* one (:mod:`ufm.reduced`) updates class means, a factor of the with
 scatter, ``W`` and ``b``, at a cost per step that does not depend on ``N``. Both update
 their buffers in place with a handful of array operations per step, and the recorded
 measures are computed afterwards, vectorised over many recorded steps at once.
+
+Book: gradient descent is defined in the chapter on the model (``book/model.ipynb``);
+:func:`ufm.flow_on_S` is ``thm-riccati`` and ``cor-convergence`` (results chapter,
+``book/results.ipynb``).
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ def gradient_descent(
         Record the risk, errors and distance from S every this many steps (and at the last).
     method : {"auto", "full", "reduced"}
         ``"full"`` updates ``(H, W, b)``; ``"reduced"`` updates the reduced state
-        (book, notation page, Section 6), exactly the same iteration at a cost per step
+        (see :mod:`ufm.reduced`), exactly the same iteration at a cost per step
         independent of ``N``; ``"auto"`` takes whichever is estimated faster. A
         :class:`ufm.ReducedState` always runs reduced.
     nc1 : bool
@@ -241,6 +245,9 @@ def flow_on_S(W0, beta0: float, t, N: int, rank_tol: float | None = None):
     ``β(t) = 1/C + (β_0 - 1/C) e^{-t}``. Working from the SVD of ``W_0`` (not the
     pseudo-inverse of ``W_0 W_0^T``) avoids squaring its condition number.
 
+    Book: ``thm-riccati`` (the closed form) and ``cor-convergence`` (its limit), results
+    chapter, ``book/results.ipynb``; on S the flow is that of ``thm-invariance``.
+
     Parameters
     ----------
     W0 : array_like, shape (C, p)
@@ -283,6 +290,8 @@ def riccati_eigenvalues(W0, t, N, rank_tol=None) -> np.ndarray:
     ``a(t) = [1/sqrt(N) + e^{-κt} (1/a - 1/sqrt(N))]^{-1}`` with ``κ = 2/(C sqrt(N))``
     (the scalar form of the Riccati solution); eigenvalues 0 stay 0. So ``a(t) → sqrt(N)``
     for every ``a > 0``.
+
+    Book: ``thm-riccati`` (results chapter, ``book/results.ipynb``).
 
     Parameters
     ----------

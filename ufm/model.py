@@ -1,11 +1,14 @@
 """The unconstrained features model: targets, empirical risk, gradients, initialisation.
 
-Notation (the book's notation page): ``C`` classes, ``N`` samples per class, feature
+Notation (``book/notation.md``): ``C`` classes, ``N`` samples per class, feature
 dimension ``p``; features ``H`` (``p x CN``, column ``c*N + n`` is sample ``n`` of class
 ``c``), classifier ``W`` (``C x p``) and bias ``b`` (length ``C``). The risk is the mean of
 the per-sample squared losses,
 
     R_e(H, W, b) = 1/(2CN) ||W H + b 1^T - Y||_F^2,   Y = I_C (x) 1_N^T.
+
+Book: ``def-ufm`` (the model and its risk) and ``lem-gradients`` (its gradients), in the
+chapter on the model, ``book/model.ipynb``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from . import _checks
 
 def targets(C: int, N: int) -> np.ndarray:
     """One-hot targets ``Y = I_C ⊗ 1_N^T``.
+
+    Book: ``def-ufm`` (model chapter, ``book/model.ipynb``).
 
     Parameters
     ----------
@@ -42,6 +47,8 @@ def _residual(H, W, b, Y):
 
 def risk(H, W, b) -> float:
     """Empirical risk ``R_e(H, W, b) = 1/(2CN) ||W H + b 1^T - Y||_F^2``.
+
+    Book: ``def-ufm`` (model chapter, ``book/model.ipynb``).
 
     Parameters
     ----------
@@ -70,6 +77,8 @@ def risk(H, W, b) -> float:
 def gradients(H, W, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the risk: with ``G = (W H + b 1^T - Y)/(CN)``,
     ``∇_H = W^T G``, ``∇_W = G H^T`` and ``∇_b = G 1``.
+
+    Book: ``lem-gradients`` (model chapter, ``book/model.ipynb``).
 
     Parameters
     ----------

@@ -29,8 +29,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import _checks
+from . import _checks, network
 from .experiments import EpsSweep, PlaneView
+from .experiments.discussion import LOSS_NAMES
 
 #: Axis labels of the three strong-collapse errors (mathtext), in the order of
 #: :func:`ufm.strong_collapse_errors`.
@@ -503,3 +504,160 @@ def descent_panels(
         artists,
         note,
     )
+
+
+def imbalance_figure(sweeps):
+    """Minority and majority cosines, and the minority/majority norm ratio, against the
+    imbalance ratio, one line style per sweep (a static figure).
+
+    Parameters
+    ----------
+    sweeps : sequence of ImbalanceSweep
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, (ax_cos, ax_norm) = figure(10.0, 3.5, ncols=2)
+    for sweep, style in zip(sweeps, ("-", "--", ":", "-.")):
+        label = f"{LOSS_NAMES[sweep.loss]}, λ = {sweep.lam:g}"
+        ax_cos.semilogx(
+            sweep.ratios,
+            sweep.cos_minor,
+            style,
+            color="C3",
+            marker="o",
+            ms=3,
+            label=f"minority rows, {label}",
+        )
+        ax_cos.semilogx(
+            sweep.ratios,
+            sweep.cos_major,
+            style,
+            color="C0",
+            marker="o",
+            ms=3,
+            label=f"majority rows, {label}",
+        )
+        ax_norm.semilogx(
+            sweep.ratios, sweep.norm_ratio, style, color="k", marker="o", ms=3, label=label
+        )
+    ax_cos.axhline(-1 / 3, color="0.4", lw=1, label=r"simplex: $-1/(C-1)$")
+    ax_cos.set_ylabel("final cosine between the two rows")
+    ax_norm.set_ylabel("minority / majority row norm")
+    ax_norm.set_ylim(bottom=0)
+    for ax in (ax_cos, ax_norm):
+        ax.set_xlabel(r"imbalance $N_{\mathrm{major}} / N_{\mathrm{minor}}$")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="xx-small")
+    return fig
+
+
+def nc_figure(
+    run: network.DigitsRun,
+    live: network.DigitsRun | None = None,
+    other: network.DigitsRun | None = None,
+):
+    """NC1–NC4 against training steps, as in Papyan, Han and Donoho's figures.
+
+    Four panels on a logarithmic step axis (linear below 1): NC1; the two NC2 measures;
+    NC3; NC4 with the training and test errors. A dashed line marks the first step from
+    which the training error stays zero. With ``live``, that run's checkpoints are drawn
+    as crosses on top; with ``other`` (for example the run without weight decay), its NC1,
+    NC2 and NC3 are drawn as thin grey lines.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+
+    fig, axes = figure(11.0, 6.2, nrows=2, ncols=2)
+    (ax1, ax2), (ax3, ax4) = axes
+    k = run.steps
+    ax1.plot(k, run.nc["nc1"], color="C0", label=r"NC1: $\mathrm{tr}(\Sigma_W\Sigma_B^\dagger)/C$")
+    ax2.plot(k, run.nc["nc2_equinorm"], color="C1", label="NC2: std/mean of class-mean norms")
+    ax2.plot(k, run.nc["nc2_equiangular"], color="C2", label=r"NC2: mean $|\cos + 1/(C-1)|$")
+    ax3.plot(k, run.nc["nc3"], color="C4", label=r"NC3: $\|W^\top/\|W\| - M/\|M\|\|_F^2$")
+    ax4.plot(k, run.nc["nc4"], color="C5", label="NC4: disagreement with nearest class mean")
+    ax4.plot(k, run.train_error, color="k", lw=1, label="training error")
+    ax4.plot(k, run.test_error, color="0.5", lw=1, ls=":", label="test error")
+    if other is not None:
+        style = dict(color="0.55", lw=1, ls="-.")
+        decay = f"weight decay {other.setup.weight_decay:g}"
+        ax1.plot(other.steps, other.nc["nc1"], **style, label=f"same run, {decay}")
+        ax2.plot(other.steps, other.nc["nc2_equinorm"], **style, label=f"same run, {decay}")
+        ax2.plot(other.steps, other.nc["nc2_equiangular"], **style)
+        ax3.plot(other.steps, other.nc["nc3"], **style, label=f"same run, {decay}")
+    if live is not None:
+        style = dict(ls="none", marker="x", ms=5, color="k")
+        ax1.plot(live.steps, live.nc["nc1"], **style, label="live run")
+        for key in ("nc2_equinorm", "nc2_equiangular"):
+            ax2.plot(live.steps, live.nc[key], **style)
+        ax3.plot(live.steps, live.nc["nc3"], **style)
+        ax4.plot(live.steps, live.nc["nc4"], **style)
+    for ax in (ax1, ax2, ax3):
+        ax.set_yscale("log")
+    ax4.set_yscale("symlog", linthresh=1e-3, linscale=0.5)
+    ax4.set_ylim(0, 1)
+    for ax in axes.flat:
+        ax.set_xscale("symlog", linthresh=1, linscale=0.3)
+        ax.set_xlim(0, k[-1])
+        if run.zero_error_from is not None:
+            ax.axvline(run.zero_error_from, color="0.3", ls="--", lw=1)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="x-small", loc="lower left")
+    for ax in axes[1]:
+        ax.set_xlabel("training step (full batch)")
+    return fig
+
+
+def triangle_figure(run: network.DigitsRun, classes=(0, 1, 2), steps=None):
+    """Three class means in their own plane at a few checkpoints, and the equilateral
+    triangle (regular 2-simplex) that NC2 predicts, drawn dashed.
+
+    Parameters
+    ----------
+    run : DigitsRun
+    classes : sequence of 3 int
+    steps : sequence of int, optional
+        Checkpointed steps to draw; default the first, the first with zero training error,
+        one in between later, and the last.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    coords = network.triangle(run.mean_gram, classes)
+    if steps is None:
+        zero = run.zero_error_from if run.zero_error_from is not None else run.steps[-1]
+        later = run.steps[
+            np.argmin(np.abs(np.log1p(run.steps) - np.log1p(np.sqrt(zero * run.steps[-1]))))
+        ]
+        steps = [0, zero, later, run.steps[-1]]
+    index = [int(np.flatnonzero(run.steps == s)[0]) for s in steps]
+
+    fig, ax = figure(4.6, 4.4)
+    ideal = np.array([[0, 1], [-np.sqrt(3) / 2, -0.5], [np.sqrt(3) / 2, -0.5], [0, 1]])
+    ax.plot(ideal[:, 0], ideal[:, 1], color="0.4", ls="--", lw=1.5, label="regular simplex")
+    shades = np.linspace(0.25, 1.0, len(index))
+    for i, shade, step in zip(index, shades, steps):
+        closed = np.vstack([coords[i], coords[i][:1]])
+        ax.plot(
+            closed[:, 0],
+            closed[:, 1],
+            color="C0",
+            alpha=shade,
+            marker="o",
+            ms=4,
+            label=f"step {step}",
+        )
+    for c, (x, y) in zip(classes, coords[index[-1]]):
+        ax.annotate(
+            f"digit {c}", (x, y), textcoords="offset points", xytext=(6, 6), fontsize="small"
+        )
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.legend(fontsize="x-small", loc="lower center", ncols=2)
+    ax.set_title("three class means in their plane", fontsize="medium")
+    return fig

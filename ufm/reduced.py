@@ -2,7 +2,7 @@
 
 Split the features into class means and within-class deviations,
 ``H = H̄ ⊗ 1_N^T + Δ`` (each class of ``Δ`` sums to zero), and let ``Σ = Δ Δ^T``. Then
-(book, notation page, Section 6), with ``R̄ = W H̄ + b 1_C^T - I_C``:
+(the symbols are those of ``book/notation.md``), with ``R̄ = W H̄ + b 1_C^T - I_C``:
 
 - ``∇_W = (1/C) R̄ H̄^T + (1/(CN)) W Σ`` and ``∇_b = (1/C) R̄ 1_C``;
 - the class means move by ``H̄ ↦ H̄ - (η/(CN)) W^T R̄``;
@@ -224,6 +224,8 @@ class ReducedState:
     def nc1(self):
         """NC1, ``tr(Σ_W Σ_B^†)/C`` with ``Σ_W = Σ/(CN)`` and ``Σ_B = M M^T/C``, as the
         ``nc1`` of :func:`ufm.nc_metrics` (NaN when all class means coincide).
+
+        Book: ``def-nc1`` (``book/observed.ipynb``).
 
         Returns
         -------

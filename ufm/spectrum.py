@@ -5,6 +5,9 @@ gradient descent with step ``η > 2/(1 + 1/(C sqrt(N)))`` cannot converge there.
 stationary point ``(0, 0, 1_C/C)`` the Jacobian of the gradient flow (minus the Hessian) has
 eigenvalues ``±1/(C sqrt(N))`` (each ``(C-1) p`` times), ``-1`` (``C`` times, the bias) and
 ``0`` for the remaining directions.
+
+Book: ``thm-linearisation`` (results chapter, ``book/results.ipynb``); the stability limit
+of the step size is used in the chapters on the model and the discussion.
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ def largest_stable_step(C: int, N: int) -> float:
 def linearization_at_rest(C: int, N: int, p: int):
     """Spectrum of the gradient flow linearised at the stationary point ``(0, 0, 1_C/C)``.
 
+    Book: ``thm-linearisation`` (results chapter, ``book/results.ipynb``).
+
     Returns
     -------
     eigenvalues : ndarray, shape (d,)
@@ -134,6 +139,9 @@ def rest_spectrum_by_blocks(C, N, p) -> RestSpectrum:
     these coordinates the risk is that of the model with ``N = 1`` and ``p = 1`` at
     ``(u^T/sqrt(N), w, b)``, whose Hessian (``ufm.spectrum.hessian``) gives the
     ``2C x 2C`` block (``p`` copies) and the ``C x C`` bias block.
+
+    Book: ``thm-linearisation`` (results chapter, ``book/results.ipynb``), including its
+    last claim: the growing directions lie in S.
 
     Parameters
     ----------

@@ -5,6 +5,9 @@
 a linear subspace of dimension ``(C-1) p + 1`` that contains the origin and every point of
 strong neural collapse. The norm on states is
 ``||(H, W, b)||_E^2 = ||H||_F^2 + ||W||_F^2 + ||b||_2^2``.
+
+Book: ``def-S``, ``lem-projection`` and ``thm-invariance`` (results chapter,
+``book/results.ipynb``).
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ def norm_E(H, W, b) -> float:
 def project_S(H, W, b):
     """Orthogonal projection ``Π_S`` onto S for the norm ``||·||_E``.
 
+    Book: ``lem-projection`` (results chapter, ``book/results.ipynb``).
+
     With class means ``H̄`` (``p x C``) and ``V = P (W + sqrt(N) H̄^T)/2``,
     ``Π_S(H, W, b) = ((1/sqrt(N)) (V ⊗ 1_N)^T, V, mean(b) 1_C)``.
 
@@ -91,6 +96,10 @@ def project_S(H, W, b):
 def distance_to_S(H, W, b) -> float:
     """Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E`` (Figure 2).
 
+    Book: ``lem-projection`` (the projection it measures from), and ``thm-invariance``,
+    which it checks: the gradient at a point of S, and every iterate of descent from one,
+    is at distance 0 from S (results chapter, ``book/results.ipynb``).
+
     Raises
     ------
     ValueError
@@ -109,6 +118,9 @@ def risk_parts_on_S(W, b, N: int) -> tuple[float, float]:
     For ``Z ∈ S`` with ``b = β 1``,
     ``R_e(Z) = (1/(2C)) ||W W^T/sqrt(N) - P||_F^2 + (1/(2C)) (Cβ - 1)^2``.
     Off S the sum of the two parts is not the risk.
+
+    Book: ``thm-invariance`` (the split of the risk on S; results chapter,
+    ``book/results.ipynb``).
 
     Parameters
     ----------
@@ -136,6 +148,8 @@ def random_point_in_S(C: int, N: int, p: int, scale: float = 1.0, seed=None):
     """A random point of S: ``V = P G`` with ``G`` Gaussian, rescaled so ``||V||_F = scale``,
     and ``β`` standard Gaussian.
 
+    Book: ``def-S`` (results chapter, ``book/results.ipynb``).
+
     Returns
     -------
     H, W, b : ndarray
@@ -155,6 +169,9 @@ def point_in_S(C, N, p, rank, scale=1.0, beta=0.0, seed=None):
 
     ``W = P G_1 G_2`` scaled to ``||W||_F = scale``, with Gaussian ``G_1`` (``C x rank``) and
     ``G_2`` (``rank x p``), ``H = (1/sqrt(N)) (W ⊗ 1_N)^T`` and ``b = β 1_C``.
+
+    Book: ``def-S``; the starts of ``thm-riccati`` and ``cor-convergence`` (results
+    chapter, ``book/results.ipynb``).
 
     Parameters
     ----------

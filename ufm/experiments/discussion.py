@@ -64,7 +64,8 @@ VANISHED = 1e-8
 VANISHED_ROW = 1e-3
 
 
-_LOSS_NAMES = {"squared": "squared loss", "cross_entropy": "cross-entropy"}
+#: How the chapter names each loss.
+LOSS_NAMES = {"squared": "squared loss", "cross_entropy": "cross-entropy"}
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,7 @@ class DecayRun:
     bias : ndarray, shape (C,)
         Final bias.
     vanished : bool
-        Whether the class means end within :data:`VANISHED` of each other.
+        Whether the class means end within ``VANISHED`` of each other.
     """
 
     loss: str
@@ -387,7 +388,7 @@ class ImbalanceRun:
         Cosine between the two majority rows of ``W``.
     cosines : ndarray, shape (4, 4)
         Final cosines between all classifier rows (NaN for rows that vanished, see
-        :data:`VANISHED_ROW`).
+        ``VANISHED_ROW``).
     row_norms : ndarray, shape (4,)
         Final ``||W_c||``.
     """
@@ -456,7 +457,7 @@ class ImbalanceSweep:
     lam : float
     cos_minor : ndarray, shape (R,)
         Final cosine between the minority rows (NaN where they vanished, see
-        :data:`VANISHED_ROW`).
+        ``VANISHED_ROW``).
     cos_major : ndarray, shape (R,)
         Final cosine between the majority rows.
     norm_ratio : ndarray, shape (R,)

@@ -4,6 +4,9 @@ The sweep over the size ``ε`` of the random start behind Figures 1 and 2 and th
 log–log slopes of the final errors (the scaling with ``ε`` is measured with them);
 gradient descent with snapshots of the state, to watch the simplex form; and the plane of
 the simplex in which the snapshots are drawn.
+
+Book: the errors of Figure 1 measure the distance from ``def-strong-collapse`` (model
+chapter, ``book/model.ipynb``).
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ class EpsSweep:
     @property
     def final(self) -> np.ndarray:
         """Final values, shape ``(E, S, 4)``: the three errors and the distance from S
-        (in the order of :data:`FINAL_QUANTITIES`)."""
+        (in the order of ``FINAL_QUANTITIES``)."""
         return np.concatenate([self.errors[:, :, -1], self.distance_to_S[:, :, -1, None]], axis=-1)
 
     def fits(self) -> tuple[LoglogFit, ...]:

@@ -5,6 +5,12 @@ the parts of a state in S and off S; the gradient flow integrated by an ODE solv
 full state or for the class means, to check the closed form on S
 (:func:`ufm.flow_on_S`, :func:`ufm.dynamics.riccati_eigenvalues`); the eigenvalues of
 ``W W^T``.
+
+Book (``book/results.ipynb``): :func:`ufm.experiments.collapse_measures` and
+:func:`ufm.experiments.perturb` illustrate ``thm-collapse-is-nc``;
+:func:`ufm.experiments.split_by_S` measures with ``lem-projection``;
+:func:`ufm.experiments.gradient_flow`, :func:`ufm.experiments.class_mean_flow` and
+:func:`ufm.experiments.gram_eigenvalues` check ``thm-riccati``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ def split_by_S(W, class_means, within, b, N):
     With ``Π_S Z = ((V ⊗ 1_N)^T/sqrt(N), V, β 1_C)`` (see :func:`ufm.project_S`), returns
     ``||((V ⊗ 1_N)^T/sqrt(N), V, 0)||_E = sqrt(2) ||V||_F``, the part that grows near the
     stationary point ``(0, 0, 1_C/C)``, and ``||Z - Π_S Z||_E``.
+
+    Book: ``lem-projection`` and ``thm-linearisation`` (results chapter).
 
     Parameters
     ----------
@@ -75,6 +83,8 @@ def gradient_flow(H, W, b, t, rtol=1e-12, atol=1e-14):
     """The gradient flow ``dZ/dt = -∇R_e(Z)`` integrated numerically (scipy, DOP853).
 
     Independent of every closed form: it uses only :func:`ufm.gradients`.
+
+    Book: the reference against which ``thm-riccati`` is checked (results chapter).
 
     Parameters
     ----------
@@ -130,6 +140,8 @@ def class_mean_flow(class_means, W, b, N, t, rtol=1e-12, atol=1e-14):
     ``N = 1`` model. Integrated numerically (scipy, DOP853) from the gradient formula of
     :func:`ufm.gradients` only, like :func:`gradient_flow` (no closed form is used), at a
     cost that does not depend on ``N``.
+
+    Book: checks ``thm-riccati`` for any ``N`` (results chapter).
 
     Parameters
     ----------
@@ -247,6 +259,9 @@ def perturb(H, W, b, size, seed=None):
 
 def collapse_measures(H, W, b) -> dict[str, float]:
     """NC1–NC4 (see :func:`ufm.nc_metrics`) of a state of the model, and its risk.
+
+    Book: ``thm-collapse-is-nc`` (results chapter, ``book/results.ipynb``): all of them
+    vanish at strong collapse.
 
     Returns
     -------

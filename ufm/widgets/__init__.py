@@ -8,7 +8,7 @@ Requires the ``widgets`` extra (ipywidgets).
 # Importing the chapter modules (model: the model chapter; results: the main results;
 # limits: the discussion) registers their explorers.
 from . import limits, model, results
-from ._base import REGISTRY, Explorer, ExplorerSpec, new_figure, register, restore_axes
+from ._base import REGISTRY, Explorer, ExplorerSpec, register, restore_axes
 
 __all__ = [
     "REGISTRY",
@@ -16,7 +16,6 @@ __all__ = [
     "ExplorerSpec",
     "limits",
     "model",
-    "new_figure",
     "register",
     "restore_axes",
     "results",

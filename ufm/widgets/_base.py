@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import plots
-
 #: Shown above every explorer, so a static page explains its controls.
 LIVE_NOTE = (
     "<p><em>Live experiment.</em> The controls respond when this page runs as a notebook "
@@ -57,11 +55,6 @@ def register(name: str, corners: dict[str, tuple], maxima: dict[str, object]):
         return factory
 
     return wrap
-
-
-#: Kept for :mod:`ufm.widgets.limits` until that module makes its figures with
-#: :func:`ufm.plots.figure` (the one figure helper); it will then be removed.
-new_figure = plots.figure
 
 
 @dataclass

@@ -15,13 +15,14 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from .. import plots
 from ..experiments.discussion import (
-    _LOSS_NAMES,
     DECAY_VALUES,
     IMBALANCE_DECAY_VALUES,
     INIT_LR,
     INIT_SEEDS,
     INIT_STEPS,
+    LOSS_NAMES,
     STEP_STEPS,
     VANISHED_ROW,
     InitSweep,
@@ -36,7 +37,7 @@ from ..experiments.discussion import (
 )
 from ..extensions import LOSSES
 from ..spectrum import sharpness
-from ._base import Explorer, log_slider, new_figure, register, restore_axes, slider
+from ._base import Explorer, log_slider, register, restore_axes, slider
 
 # --- large initialisation --------------------------------------------------------------
 
@@ -56,10 +57,11 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
     Parameters
     ----------
     sweep : InitSweep, optional
-        A result of :func:`init_size_sweep` to draw on the right (computed if not given).
+        A result of :func:`ufm.experiments.init_size_sweep` to draw on the right (computed
+        if not given).
     """
     sweep = init_size_sweep() if sweep is None else sweep
-    fig, (ax_run, ax_sweep) = new_figure(11.0, 3.7, ncols=2)
+    fig, (ax_run, ax_sweep) = plots.figure(11.0, 3.7, ncols=2)
     labels = (
         r"$\|WW^\top-\sqrt{N}P\|_F$",
         r"$\|H-(W\otimes 1_N)^\top/\sqrt{N}\|_F/\|H\|_F$",
@@ -134,7 +136,7 @@ def narrow_explorer() -> Explorer:
     ``η = 1``). Left: the risk per iteration and the floor ``(C - 1 - p)/(2C)``. Right: the
     final centred class means in their first two principal directions.
     """
-    fig, (ax_risk, ax_plane) = new_figure(10.0, 3.7, ncols=2, width_ratios=(1.3, 1.0))
+    fig, (ax_risk, ax_plane) = plots.figure(10.0, 3.7, ncols=2, width_ratios=(1.3, 1.0))
     (risk_line,) = ax_risk.loglog([], [], color="k", label=r"risk $R_e$")
     (floor_line,) = ax_risk.loglog([], [], color="C3", ls="--", label=r"floor $(C-1-p)/(2C)$")
     ax_risk.set_xlabel("iteration $k$")
@@ -207,10 +209,10 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
     Parameters
     ----------
     sweep : StepSweep, optional
-        A result of :func:`step_size_sweep` to draw (computed if not given).
+        A result of :func:`ufm.experiments.step_size_sweep` to draw (computed if not given).
     """
     sweep = step_size_sweep() if sweep is None else sweep
-    fig, (ax_run, ax_gram, ax_sharp) = new_figure(12.5, 3.6, ncols=3)
+    fig, (ax_run, ax_gram, ax_sharp) = plots.figure(12.5, 3.6, ncols=3)
     (risk_line,) = ax_run.semilogy([], [], color="k", label=r"risk $R_e$")
     (gram_line,) = ax_run.semilogy([], [], color="C0", label=r"$\|WW^\top-\sqrt{N}P\|_F$")
     ax_run.set_xlabel("iteration $k$")
@@ -287,7 +289,7 @@ def decay_explorer() -> Explorer:
     ``η = 1``, 2000 steps). Left: NC1, NC2 (equiangularity) and NC3 per iteration. Right:
     ``||W||_F`` and the root mean square feature norm.
     """
-    fig, (ax_nc, ax_norm) = new_figure(11.0, 3.6, ncols=2)
+    fig, (ax_nc, ax_norm) = plots.figure(11.0, 3.6, ncols=2)
     nc_lines = {
         key: ax_nc.loglog([], [], label=label)[0]
         for key, label in (("nc1", "NC1"), ("nc2_equiangular", "NC2 (angles)"), ("nc3", "NC3"))
@@ -313,7 +315,7 @@ def decay_explorer() -> Explorer:
         for ax in (ax_nc, ax_norm):
             ax.set_xlim(1, k[-1])
         ax_norm.set_ylim(0, 1.1 * max(run.norm_W.max(), run.norm_H.max(), 1e-3))
-        name = _LOSS_NAMES[loss]
+        name = LOSS_NAMES[loss]
         if run.vanished:
             return (
                 f"{name}, λ = {lam:g}: the weight decay wins; features and classifier shrink "
@@ -329,7 +331,7 @@ def decay_explorer() -> Explorer:
     return _explorer(
         {
             "loss": widgets.Dropdown(
-                options=[(name, key) for key, name in _LOSS_NAMES.items()],
+                options=[(name, key) for key, name in LOSS_NAMES.items()],
                 value="squared",
                 description="loss",
             ),
@@ -353,53 +355,6 @@ def decay_explorer() -> Explorer:
 # --- unequal class sizes ---------------------------------------------------------------
 
 
-def imbalance_figure(sweeps):
-    """Minority and majority cosines, and the minority/majority norm ratio, against the
-    imbalance ratio, one line style per sweep (a static figure).
-
-    Parameters
-    ----------
-    sweeps : sequence of ImbalanceSweep
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    fig, (ax_cos, ax_norm) = new_figure(10.0, 3.5, ncols=2)
-    for sweep, style in zip(sweeps, ("-", "--", ":", "-.")):
-        label = f"{_LOSS_NAMES[sweep.loss]}, λ = {sweep.lam:g}"
-        ax_cos.semilogx(
-            sweep.ratios,
-            sweep.cos_minor,
-            style,
-            color="C3",
-            marker="o",
-            ms=3,
-            label=f"minority rows, {label}",
-        )
-        ax_cos.semilogx(
-            sweep.ratios,
-            sweep.cos_major,
-            style,
-            color="C0",
-            marker="o",
-            ms=3,
-            label=f"majority rows, {label}",
-        )
-        ax_norm.semilogx(
-            sweep.ratios, sweep.norm_ratio, style, color="k", marker="o", ms=3, label=label
-        )
-    ax_cos.axhline(-1 / 3, color="0.4", lw=1, label=r"simplex: $-1/(C-1)$")
-    ax_cos.set_ylabel("final cosine between the two rows")
-    ax_norm.set_ylabel("minority / majority row norm")
-    ax_norm.set_ylim(bottom=0)
-    for ax in (ax_cos, ax_norm):
-        ax.set_xlabel(r"imbalance $N_{\mathrm{major}} / N_{\mathrm{minor}}$")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize="xx-small")
-    return fig
-
-
 @register(
     "limits.imbalance",
     corners={
@@ -417,7 +372,7 @@ def imbalance_explorer() -> Explorer:
     (``p = 8``, start size 0.1, ``η = 1``, 1500 steps). Left: final cosines between the
     classifier rows. Right: the minority and majority cosines per iteration.
     """
-    fig, (ax_map, ax_cos) = new_figure(10.5, 3.7, ncols=2, width_ratios=(1.0, 1.4))
+    fig, (ax_map, ax_cos) = plots.figure(10.5, 3.7, ncols=2, width_ratios=(1.0, 1.4))
     image = ax_map.imshow(np.zeros((4, 4)), vmin=-1, vmax=1, cmap="RdBu_r")
     names = ["major 1", "major 2", "minor 1", "minor 2"]
     ax_map.set_xticks(range(4), names, fontsize="small", rotation=30)
@@ -450,7 +405,7 @@ def imbalance_explorer() -> Explorer:
         minor_line.set_data(k, run.cos_minor)
         major_line.set_data(k, run.cos_major)
         ax_cos.set_xlim(1, k[-1])
-        name = _LOSS_NAMES[loss]
+        name = LOSS_NAMES[loss]
         small = run.row_norms[2:] < VANISHED_ROW * run.row_norms.max()
         if small.all():
             return (
@@ -467,7 +422,7 @@ def imbalance_explorer() -> Explorer:
         {
             "ratio": slider(widgets.IntSlider, 20, 1, 100, 1, "imbalance N_major/N_minor"),
             "loss": widgets.Dropdown(
-                options=[(name, key) for key, name in _LOSS_NAMES.items()],
+                options=[(name, key) for key, name in LOSS_NAMES.items()],
                 value="cross_entropy",
                 description="loss",
             ),

@@ -11,6 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import experiments, plots
+from ..experiments.controls import DESCENT, SEED, SIZES, corners, maxima
 from ..reduced import ReducedState
 from ..spectrum import largest_stable_step
 from ._base import Explorer, log_slider, register, restore_axes, slider
@@ -25,34 +26,30 @@ SNAPSHOTS = 30
 def descent_controls() -> dict:
     """The controls of :func:`descent_explorer`, at the set-up of Figure 1."""
     return {
-        "C": slider(widgets.IntSlider, 3, 2, 10, 1, "classes C"),
-        "N": slider(widgets.IntSlider, 3, 1, 1000, 1, "samples per class N"),
-        "p": slider(widgets.IntSlider, 15, 1, 64, 1, "feature dimension p"),
-        "eps": log_slider(1e-2, -6, 0, "start size ε"),
-        "lr": slider(widgets.FloatSlider, 1.0, 0.05, 2.5, 0.05, "step size η"),
-        "steps": slider(widgets.IntSlider, 4000, 100, 20000, 100, "steps"),
-        "seed": slider(widgets.IntSlider, 0, 0, 99, 1, "seed"),
+        "C": slider(widgets.IntSlider, 3, *SIZES["C"], 1, "classes C"),
+        "N": slider(widgets.IntSlider, 3, *SIZES["N"], 1, "samples per class N"),
+        "p": slider(widgets.IntSlider, 15, *SIZES["p"], 1, "feature dimension p"),
+        "eps": log_slider(1e-2, *np.log10(DESCENT["eps"]), "start size ε"),
+        "lr": slider(widgets.FloatSlider, 1.0, *DESCENT["lr"], 0.05, "step size η"),
+        "steps": slider(widgets.IntSlider, 4000, *DESCENT["steps"], 100, "steps"),
+        "seed": slider(widgets.IntSlider, 0, *SEED, 1, "seed"),
     }
 
 
 @register(
     "model.descent",
-    corners={
-        "C": (2, 10),
-        "N": (1, 1000),
-        "p": (1, 64),
-        "eps": (1e-6, 1.0),
-        "lr": (0.05, 2.5),
-        "steps": (100, 20000),
-        "seed": (0, 99),
-    },
-    maxima={"C": 10, "N": 1000, "p": 64, "steps": 20000},
+    corners=corners(SIZES, DESCENT, seed=SEED),
+    maxima=maxima(SIZES, steps=DESCENT["steps"][1]),
 )
 def descent_explorer() -> Explorer:
     """Gradient descent from a random start: errors, risk and (for ``C = 3``) the simplex.
 
     Controls: ``C``, ``N``, ``p``, the size ``ε`` of the random start (log scale), the step
     size ``η``, the number of steps and the seed.
+
+    Book: the chapter on the model (``book/model.ipynb``), after ``def-strong-collapse``
+    and ``lem-interpolation``: the three errors measure the distance from strong collapse,
+    and the risk falls towards the value 0 that strong collapse attains.
     """
     panels = plots.descent_panels(12.5, 3.9, width_ratios=(1.15, 1.15, 1.0))
     fig = panels.figure

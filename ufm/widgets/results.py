@@ -5,6 +5,9 @@
 - :func:`convergence_explorer`: the flow on S against gradient descent, for any rank of W₀;
 - :func:`riccati_explorer`: the eigenvalues of W Wᵀ, closed form against an ODE solver;
 - :func:`linearisation_explorer`: the spectrum at ``(0, 0, 1/C)`` and the growth along S.
+
+Each explorer sits directly after its result in ``book/results.ipynb``; its docstring
+names the label of that result.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 from .. import dynamics, experiments, plots, spectrum, subspace
 from ..collapse import class_summary, strong_collapse
 from ..dynamics import flow_on_S, gradient_descent
+from ..experiments import controls
 from ..model import gradients, risk
 from ..reduced import ReducedState
 from ..spectrum import largest_stable_step, linearization_at_rest, unflatten
@@ -26,14 +30,14 @@ FLOOR = 1e-20
 
 
 #: Largest ``C``, ``N`` and ``p`` every explorer with these controls offers.
-C_MAX, N_MAX, P_MAX = 10, 1000, 64
+C_MAX, N_MAX, P_MAX = (high for _, high in controls.SIZES.values())
 
 
 def _sizes(C, N, p):
     return {
-        "C": slider(widgets.IntSlider, C, 2, C_MAX, 1, "classes C"),
-        "N": slider(widgets.IntSlider, N, 1, N_MAX, 1, "samples per class N"),
-        "p": slider(widgets.IntSlider, p, 1, P_MAX, 1, "feature dimension p"),
+        "C": slider(widgets.IntSlider, C, *controls.SIZES["C"], 1, "classes C"),
+        "N": slider(widgets.IntSlider, N, *controls.SIZES["N"], 1, "samples per class N"),
+        "p": slider(widgets.IntSlider, p, *controls.SIZES["p"], 1, "feature dimension p"),
     }
 
 
@@ -67,14 +71,17 @@ MEASURES = {
 
 @register(
     "results.perturbation",
-    corners={"C": (2, 10), "N": (1, 1000), "p": (1, 64), "delta": (1e-8, 1.0), "seed": (0, 99)},
-    maxima={"C": 10, "N": 1000, "p": 64},
+    corners=controls.corners(controls.SIZES, delta=(1e-8, 1.0), seed=controls.SEED),
+    maxima=controls.maxima(controls.SIZES),
 )
 def perturbation_explorer() -> Explorer:
     """NC1–NC4 and the risk at a point of strong collapse moved by a relative amount ``δ``.
 
     The curves show every measure against ``δ`` for one random direction; the markers sit
     at the slider's ``δ``, and the legend gives their values.
+
+    Book: ``thm-collapse-is-nc`` (results chapter), with the measures ``def-nc1``,
+    ``def-nc2``, ``def-nc3`` and ``def-nc4`` (``book/observed.ipynb``).
     """
     fig, (ax_log, ax_nc4) = plots.figure(11.0, 3.8, ncols=2, width_ratios=(1.6, 1.0))
     for ax in (ax_log, ax_nc4):
@@ -147,19 +154,20 @@ def perturbation_explorer() -> Explorer:
 @register(
     "results.invariance",
     corners={
-        "C": (2, 10),
-        "N": (1, N_MAX),
-        "p": (1, P_MAX),
+        **controls.SIZES,
         "scale": (1e-3, 10.0),
         "beta0": (-1.0, 1.0),
         "T": (10, 400),
         "seed": (0, 99),
     },
-    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "T": 400},
+    maxima={**controls.maxima(controls.SIZES), "T": 400},
 )
 def invariance_explorer() -> Explorer:
     """Along the flow from a random point of S: the two parts of the risk and their sum;
-    the gradient and its part off S; the distance from S of gradient descent's iterates."""
+    the gradient and its part off S; the distance from S of gradient descent's iterates.
+
+    Book: ``thm-invariance`` (results chapter).
+    """
     fig, (ax_parts, ax_dist) = plots.figure(11.0, 3.8, ncols=2)
     classifier = ax_parts.semilogy(
         [], [], label=r"classifier part $\|WW^\top/\sqrt{N}-P\|_F^2/(2C)$"
@@ -241,7 +249,7 @@ def reduced_in_S(H, W, b) -> ReducedState:
 def _gradient_and_part_off_S(H, W, b):
     """``||g||_E`` and ``||g - Π_S g||_E`` for the gradient ``g`` of the risk at a state."""
     g = gradients(H, W, b)
-    size = np.sqrt(sum(np.vdot(x, x) for x in g))
+    size = subspace.norm_E(*g)
     return size, (distance_to_S(*g) * size if size > 0 else 0.0)
 
 
@@ -263,15 +271,13 @@ MAX_STEPS = 20000
 @register(
     "results.convergence",
     corners={
-        "C": (2, C_MAX),
-        "N": (1, N_MAX),
-        "p": (1, P_MAX),
+        **controls.SIZES,
         "rank": (1, C_MAX - 1),
         "scale": (1e-3, 1.0),
         "lr": (0.05, 1.5),
         "seed": (0, 99),
     },
-    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "rank": C_MAX - 1, "scale": 1e-3, "lr": 0.05},
+    maxima={**controls.maxima(controls.SIZES), "rank": C_MAX - 1, "scale": 1e-3, "lr": 0.05},
 )
 def convergence_explorer() -> Explorer:
     """From a point of S with ``rank W_0 = r``: the closed-form flow and gradient descent.
@@ -279,6 +285,8 @@ def convergence_explorer() -> Explorer:
     For ``r = C - 1`` both reach strong collapse; for ``r < C - 1`` they stop at
     ``W W^T = sqrt(N) Π``, at distance ``sqrt(N (C - 1 - r))`` from it, with risk
     ``(C - 1 - r)/(2C)``.
+
+    Book: ``cor-convergence`` (results chapter).
     """
     fig, (ax_err, ax_risk) = plots.figure(11.0, 3.8, ncols=2)
     flow_err = ax_err.semilogy([], [], "k-", label="flow on $S$ (closed form)")[0]
@@ -368,17 +376,18 @@ def convergence_explorer() -> Explorer:
 @register(
     "results.riccati",
     corners={
-        "C": (2, C_MAX),
-        "N": (1, N_MAX),
-        "p": (1, P_MAX),
+        **controls.SIZES,
         "rank": (1, C_MAX - 1),
         "scale": (1e-3, 10**0.5),
         "seed": (0, 99),
     },
-    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "rank": C_MAX - 1, "scale": 1e-3},
+    maxima={**controls.maxima(controls.SIZES), "rank": C_MAX - 1, "scale": 1e-3},
 )
 def riccati_explorer() -> Explorer:
-    """The eigenvalues of ``W W^T`` along the flow on S: closed form against an ODE solver."""
+    """The eigenvalues of ``W W^T`` along the flow on S: closed form against an ODE solver.
+
+    Book: ``thm-riccati`` (results chapter).
+    """
     fig, (ax_eig, ax_gap) = plots.figure(11.0, 3.8, ncols=2, width_ratios=(1.4, 1.0))
     formula = [ax_eig.semilogy([], [], color=f"C{i}")[0] for i in range(C_MAX - 1)]
     solver = [ax_eig.semilogy([], [], "o", mfc="none", color=f"C{i}")[0] for i in range(C_MAX - 1)]
@@ -464,17 +473,18 @@ SPECTRUM_DOTS = 500
 @register(
     "results.linearisation",
     corners={
-        "C": (2, C_MAX),
-        "N": (1, N_MAX),
-        "p": (1, P_MAX),
+        **controls.SIZES,
         "eps": (1e-8, 1e-2),
         "seed": (0, 99),
     },
-    maxima={"C": C_MAX, "N": N_MAX, "p": P_MAX, "eps": 1e-8},
+    maxima={**controls.maxima(controls.SIZES), "eps": 1e-8},
 )
 def linearisation_explorer() -> Explorer:
     """The spectrum of the flow linearised at ``(0, 0, 1_C/C)``, and a small random start:
-    the part in S grows at the rate ``1/(C sqrt(N))``, the rest does not grow."""
+    the part in S grows at the rate ``1/(C sqrt(N))``, the rest does not grow.
+
+    Book: ``thm-linearisation`` (results chapter).
+    """
     fig, (ax_spec, ax_growth) = plots.figure(11.0, 3.8, ncols=2)
     spectrum_dots = ax_spec.plot([], [], "k.", ms=3)[0]
     levels = [ax_spec.axhline(0.0, color=f"C{i}", ls=":", lw=1) for i in range(4)]

@@ -1,0 +1,32 @@
+"""The ranges of the experiments' settings, declared once.
+
+The explorers' sliders (:mod:`ufm.widgets`), the corners their tests visit and the
+heaviest settings the benchmarks time are all derived from these ranges, and a static
+page offers the same ones. Each range is ``(low, high)``, both included.
+"""
+
+from __future__ import annotations
+
+#: Model sizes: classes ``C``, samples per class ``N`` and feature dimension ``p``.
+SIZES = {"C": (2, 10), "N": (1, 1000), "p": (1, 64)}
+#: Seeds of the random starts.
+SEED = (0, 99)
+#: The settings of gradient descent from a random start (model chapter): start size ``ε``,
+#: step size ``η`` and number of steps.
+DESCENT = {"eps": (1e-6, 1.0), "lr": (0.05, 2.5), "steps": (100, 20000)}
+
+
+def corners(*groups: dict, **single: tuple) -> dict[str, tuple]:
+    """The extremes of each setting of ``groups`` and ``single`` (for the explorer tests)."""
+    out = {}
+    for group in groups:
+        out.update(group)
+    out.update(single)
+    return out
+
+
+def maxima(*groups: dict, **single) -> dict[str, object]:
+    """The heaviest setting: each size at its largest (for the benchmarks)."""
+    out = {key: high for group in groups for key, (_, high) in group.items()}
+    out.update(single)
+    return out
