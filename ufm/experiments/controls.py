@@ -15,6 +15,16 @@ SEED = (0, 99)
 #: step size ``η`` and number of steps.
 DESCENT = {"eps": (1e-6, 1.0), "lr": (0.05, 2.5), "steps": (100, 20000)}
 
+#: The discussion chapter (:mod:`ufm.experiments.discussion`): the start size of a large
+#: initialisation, the sizes of the narrow case ``p < C - 1``, the step size around the
+#: stability limit and the ratio of the class sizes. Its weight-decay values are the lists
+#: ``DECAY_VALUES`` and ``IMBALANCE_DECAY_VALUES`` of that module.
+INIT_EPS = (1e-6, 10.0)
+NARROW = {"C": (3, SIZES["C"][1]), "p": SIZES["p"]}
+NARROW_SEED = (0, 9)
+STEP_LR = (0.5, 2.2)
+IMBALANCE_RATIO = (1, 100)
+
 
 def corners(*groups: dict, **single: tuple) -> dict[str, tuple]:
     """The extremes of each setting of ``groups`` and ``single`` (for the explorer tests)."""

@@ -19,6 +19,7 @@ from ..dynamics import gradient_descent
 from ..extensions import class_labels, extended_descent, extended_init, row_cosines
 from ..model import random_init, stack
 from ..spectrum import largest_stable_step, sharpness
+from .model import snapshot_schedule
 
 #: The set-up of the paper's figures, used by the experiments on ``ε`` and ``η``.
 C0, N0, P0 = 3, 3, 15
@@ -341,7 +342,7 @@ def decay_run(loss: str, lam: float, C=4, N=4, p=8, steps=2000, seed=0) -> Decay
         loss=loss,
         lambda_W=lam,
         lambda_H=lam,
-        record_steps=_log_steps(steps, 50),
+        record_steps=snapshot_schedule(steps, 50),
         record_states=True,
     )
     labels = class_labels(sizes)
@@ -423,7 +424,7 @@ def imbalance_run(
         loss=loss,
         lambda_W=lam,
         lambda_H=lam,
-        record_steps=_log_steps(steps, 60),
+        record_steps=snapshot_schedule(steps, 60),
         record_states=True,
     )
     Ws = run.states[1]
@@ -488,11 +489,6 @@ def imbalance_sweep(ratios=(1, 2, 5, 10, 20, 50, 100), loss="cross_entropy", lam
         cos_major=np.array([run.cosines[0, 1] for run in runs]),
         norm_ratio=np.array([run.row_norms[2:].mean() / run.row_norms[:2].mean() for run in runs]),
     )
-
-
-def _log_steps(steps: int, count: int) -> np.ndarray:
-    """Step 0 and about ``count`` logarithmically spaced steps from 1 to ``steps``."""
-    return np.unique(np.r_[0, np.round(np.geomspace(1, steps, count)).astype(np.int64)])
 
 
 def init_run(eps: float, seed: int = 0, record_every: int = 10):

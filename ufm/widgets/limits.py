@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
+from ..experiments import controls
 from ..experiments.discussion import (
     DECAY_VALUES,
     IMBALANCE_DECAY_VALUES,
@@ -44,8 +45,8 @@ from ._base import Explorer, log_slider, register, restore_axes, slider
 
 @register(
     "limits.initialisation",
-    corners={"eps": (1e-6, 10.0), "seed": (0, INIT_SEEDS - 1)},
-    maxima={"eps": 10.0},
+    corners={"eps": controls.INIT_EPS, "seed": (0, INIT_SEEDS - 1)},
+    maxima={"eps": controls.INIT_EPS[1]},
 )
 def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
     """How far from strong collapse descent ends when the random start is large.
@@ -105,7 +106,7 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
 
     return _explorer(
         {
-            "eps": log_slider(1.0, -6, 1, "start size ε"),
+            "eps": log_slider(1.0, *np.log10(controls.INIT_EPS), "start size ε"),
             "seed": slider(widgets.IntSlider, 0, 0, INIT_SEEDS - 1, 1, "seed"),
         },
         fig,
@@ -120,14 +121,14 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
 # --- p < C - 1 -------------------------------------------------------------------------
 
 
-#: Largest ``C`` and ``p`` of :func:`narrow_explorer`.
-NARROW_C_MAX, NARROW_P_MAX = 10, 64
+#: Largest ``C`` of :func:`narrow_explorer`.
+NARROW_C_MAX = controls.NARROW["C"][1]
 
 
 @register(
     "limits.narrow",
-    corners={"C": (3, NARROW_C_MAX), "p": (1, NARROW_P_MAX), "seed": (0, 9)},
-    maxima={"C": NARROW_C_MAX, "p": NARROW_P_MAX},
+    corners=controls.corners(controls.NARROW, seed=controls.NARROW_SEED),
+    maxima=controls.maxima(controls.NARROW),
 )
 def narrow_explorer() -> Explorer:
     """What descent finds when ``p < C - 1``: a risk floor and class means that are no simplex.
@@ -181,9 +182,9 @@ def narrow_explorer() -> Explorer:
 
     return _explorer(
         {
-            "C": slider(widgets.IntSlider, 5, 3, NARROW_C_MAX, 1, "classes C"),
-            "p": slider(widgets.IntSlider, 2, 1, NARROW_P_MAX, 1, "feature dimension p"),
-            "seed": slider(widgets.IntSlider, 0, 0, 9, 1, "seed"),
+            "C": slider(widgets.IntSlider, 5, *controls.NARROW["C"], 1, "classes C"),
+            "p": slider(widgets.IntSlider, 2, *controls.NARROW["p"], 1, "feature dimension p"),
+            "seed": slider(widgets.IntSlider, 0, *controls.NARROW_SEED, 1, "seed"),
         },
         fig,
         draw,
@@ -196,7 +197,7 @@ def narrow_explorer() -> Explorer:
 # --- step size -------------------------------------------------------------------------
 
 
-@register("limits.step_size", corners={"lr": (0.5, 2.2)}, maxima={"lr": 1.0})
+@register("limits.step_size", corners={"lr": controls.STEP_LR}, maxima={"lr": 1.0})
 def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
     """Step sizes around ``2/λ_max``: strong collapse below, a flatter minimiser just above,
     divergence further up.
@@ -263,7 +264,7 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
         )
 
     return _explorer(
-        {"lr": slider(widgets.FloatSlider, 1.8, 0.5, 2.2, 0.01, "step size η")},
+        {"lr": slider(widgets.FloatSlider, 1.8, *controls.STEP_LR, 0.01, "step size η")},
         fig,
         draw,
         "Three panels. Left: risk and distance of WWᵀ from √N P along a run with step 1.8; "
@@ -358,11 +359,11 @@ def decay_explorer() -> Explorer:
 @register(
     "limits.imbalance",
     corners={
-        "ratio": (1, 100),
+        "ratio": controls.IMBALANCE_RATIO,
         "loss": LOSSES,
         "lam": (IMBALANCE_DECAY_VALUES[0], IMBALANCE_DECAY_VALUES[-1]),
     },
-    maxima={"ratio": 100, "lam": IMBALANCE_DECAY_VALUES[0]},
+    maxima={"ratio": controls.IMBALANCE_RATIO[1], "lam": IMBALANCE_DECAY_VALUES[0]},
 )
 def imbalance_explorer() -> Explorer:
     """Minority collapse: with two large and two small classes, the small classes'
@@ -420,7 +421,9 @@ def imbalance_explorer() -> Explorer:
 
     return _explorer(
         {
-            "ratio": slider(widgets.IntSlider, 20, 1, 100, 1, "imbalance N_major/N_minor"),
+            "ratio": slider(
+                widgets.IntSlider, 20, *controls.IMBALANCE_RATIO, 1, "imbalance N_major/N_minor"
+            ),
             "loss": widgets.Dropdown(
                 options=[(name, key) for key, name in LOSS_NAMES.items()],
                 value="cross_entropy",

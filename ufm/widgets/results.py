@@ -47,7 +47,7 @@ def _moved(point, direction, delta):
 
 
 def _seed():
-    return slider(widgets.IntSlider, 0, 0, 99, 1, "seed")
+    return slider(widgets.IntSlider, 0, *controls.SEED, 1, "seed")
 
 
 # ---------------------------------------------------------------------------------------
