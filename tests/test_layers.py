@@ -132,3 +132,21 @@ def test_every_chapter_computation_runs_with_ipywidgets_unimportable():
     )
     assert done.returncode == 0, done.stderr
     assert "only they do" in done.stdout
+
+
+BOOK = PACKAGE.parent / "book"
+TESTS = PACKAGE.parent / "tests"
+
+
+def test_every_result_of_the_chapters_is_named_in_the_code_that_checks_it_and_in_a_test():
+    """``grep -rn thm-invariance`` leads from the statement to its function and its test."""
+    import re
+
+    labels = set()
+    for chapter in BOOK.glob("*.ipynb"):
+        labels |= set(re.findall(r":label: ((?:thm|lem|cor)-[\w-]+)", chapter.read_text()))
+    assert len(labels) >= 9, labels
+    code = "\n".join(p.read_text() for p in PACKAGE.rglob("*.py"))
+    tests = "\n".join(p.read_text() for p in TESTS.glob("test_*.py") if p.name != "test_layers.py")
+    missing = {label for label in labels if label not in code or label not in tests}
+    assert not missing, f"labels named nowhere in ufm/ or tests/: {sorted(missing)}"
