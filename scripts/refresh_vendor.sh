@@ -1,53 +1,82 @@
 #!/usr/bin/env bash
-# Refresh the JavaScript files that the built book serves itself (so that it reads with no
-# network) from the npm registry. Needs npm; building the book does not.
+# Rebuild book/_static/vendor/fontawesome/ from npm: the small Font Awesome script that the
+# book serves in place of the theme's 1.5 MB _static/scripts/fontawesome.js (see
+# book/_ext/book_icons.py).
 #
-#   scripts/refresh_vendor.sh                      # the pinned versions below
-#   REQUIREJS=2.3.8 HTML_MANAGER=1.0.15 scripts/refresh_vendor.sh
+#   bash scripts/refresh_vendor.sh
 #
-# Writes into book/_static/vendor/:
-#   require.js                        RequireJS (loads the widget manager's AMD modules)
-#   html-manager/embed-amd.js.gz      @jupyter-widgets/html-manager, the 1.x line that renders
-#                                     ipywidgets 8 views; gzipped because the file is 3.6 MB
-#                                     (book/_ext/book_offline.py unpacks it at build time)
-#   html-manager/THIRD-PARTY-NOTICES.txt  the licence notices of the libraries it bundles
-# and the versions into book/_static/vendor/VERSIONS. The licence files next to them
-# (require.js.LICENSE, html-manager/LICENSE) do not change between these releases.
-# MathJax is not vendored here: the PyPI package sphinx-mathjax-offline carries it.
+# Needs node and npm (and the registry). It packs the pinned @fortawesome/fontawesome-free,
+# checks the tarball against the pinned integrity, and writes, into
+# book/_static/vendor/fontawesome/:
+#   fontawesome.js  Font Awesome's SVG core and only the icons listed in ICONS
+#                   (built by scripts/fontawesome_subset.mjs);
+#   LICENSE.txt     the package's licence (icons CC BY 4.0, code MIT);
+#   VERSIONS        what the files were made from.
+# ICONS, the list of icons, is edited by hand; run this script again after changing it.
+# The same inputs give the same bytes.
+#
+# To move to another Font Awesome release: set VERSION to the one the theme bundles (the
+# banner of .venv/lib/python3*/site-packages/pydata_sphinx_theme/theme/
+# pydata_sphinx_theme/static/scripts/fontawesome.js.LICENSE.txt), and INTEGRITY to
+# `npm view @fortawesome/fontawesome-free@VERSION dist.integrity`.
 set -euo pipefail
 
-REQUIREJS="${REQUIREJS:-2.3.8}"
-HTML_MANAGER="${HTML_MANAGER:-1.0.15}"
-case "$HTML_MANAGER" in
-  1.*) ;;
-  *) echo "HTML_MANAGER=$HTML_MANAGER: the book needs the 1.x line (ipywidgets 8)" >&2; exit 1 ;;
-esac
+PACKAGE=@fortawesome/fontawesome-free
+VERSION=6.5.2
+INTEGRITY=sha512-hRILoInAx8GNT5IMkrtIt9blOdrqHOnPBH+k70aWUAqPZPgopb9G5EQJFpaBx/S8zp2fC+mPW349Bziuk1o28Q==
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-vendor="$root/book/_static/vendor"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$ROOT/book/_static/vendor/fontawesome
+ICONS=$OUT/ICONS
 
-cd "$work"
-npm pack --silent "requirejs@$REQUIREJS" "@jupyter-widgets/html-manager@$HTML_MANAGER" >/dev/null
-mkdir requirejs html-manager
-tar -xzf "requirejs-$REQUIREJS.tgz" -C requirejs
-tar -xzf "jupyter-widgets-html-manager-$HTML_MANAGER.tgz" -C html-manager
+for tool in node npm tar; do
+  command -v "$tool" >/dev/null || { echo "refresh_vendor.sh: $tool is needed" >&2; exit 1; }
+done
+[[ -f $ICONS ]] || { echo "refresh_vendor.sh: no icon list $ICONS" >&2; exit 1; }
 
-mkdir -p "$vendor/html-manager"
-cp requirejs/package/require.js "$vendor/require.js"
-# -n: no name or time stamp in the header, so the same input gives the same bytes.
-gzip -9 -n -c html-manager/package/dist/embed-amd.js >"$vendor/html-manager/embed-amd.js.gz"
-cp html-manager/package/dist/embed.js.LICENSE.txt "$vendor/html-manager/THIRD-PARTY-NOTICES.txt"
-printf 'requirejs %s\n@jupyter-widgets/html-manager %s\n' "$REQUIREJS" "$HTML_MANAGER" \
-  >"$vendor/VERSIONS"
-
-# Tracked files above 1 MiB are refused by the repository's checks.
-for f in "$vendor/require.js" "$vendor/html-manager/embed-amd.js.gz"; do
-  size=$(wc -c <"$f")
-  if [ "$size" -gt 1048576 ]; then
-    echo "$f is $size bytes, above 1 MiB" >&2
+# The theme's Font Awesome, if the theme is installed: the subset should be of the same
+# major version (the pages' markup and the theme's CSS are written for it).
+theme_banner=$(cat "$ROOT"/.venv/lib/python3*/site-packages/pydata_sphinx_theme/theme/pydata_sphinx_theme/static/scripts/fontawesome.js.LICENSE.txt 2>/dev/null || true)
+if [[ $theme_banner =~ Font\ Awesome\ Free\ ([0-9]+)\.[0-9.]+ ]]; then
+  if [[ ${BASH_REMATCH[1]} != "${VERSION%%.*}" ]]; then
+    echo "refresh_vendor.sh: the theme bundles Font Awesome ${BASH_REMATCH[0]#Font Awesome Free }," \
+      "this script packs $VERSION: set VERSION to the theme's major version" >&2
     exit 1
   fi
-done
-echo "book/_static/vendor: requirejs $REQUIREJS, @jupyter-widgets/html-manager $HTML_MANAGER"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+tarball=$(cd "$work" && npm pack --silent --ignore-scripts "$PACKAGE@$VERSION" | tail -n 1)
+actual=$(node -e '
+  const data = require("fs").readFileSync(process.argv[1]);
+  console.log("sha512-" + require("crypto").createHash("sha512").update(data).digest("base64"));
+' "$work/$tarball")
+if [[ $actual != "$INTEGRITY" ]]; then
+  echo "refresh_vendor.sh: $tarball has integrity $actual, expected $INTEGRITY" >&2
+  exit 1
+fi
+tar -xzf "$work/$tarball" -C "$work"
+packed=$(node -p 'require(process.argv[1]).version' "$work/package/package.json")
+[[ $packed == "$VERSION" ]] || { echo "refresh_vendor.sh: packed $packed, not $VERSION" >&2; exit 1; }
+
+mkdir -p "$OUT"
+node "$ROOT/scripts/fontawesome_subset.mjs" "$work/package" "$ICONS" "$work/fontawesome.js"
+cp "$work/fontawesome.js" "$OUT/fontawesome.js"
+cp "$work/package/LICENSE.txt" "$OUT/LICENSE.txt"
+sha256=$(node -e '
+  const data = require("fs").readFileSync(process.argv[1]);
+  console.log(require("crypto").createHash("sha256").update(data).digest("hex"));
+' "$OUT/fontawesome.js")
+cat >"$OUT/VERSIONS" <<EOF
+# Made by scripts/refresh_vendor.sh from the npm package below; do not edit by hand.
+package: $PACKAGE
+version: $VERSION
+tarball: https://registry.npmjs.org/$PACKAGE/-/fontawesome-free-$VERSION.tgz
+integrity: $INTEGRITY
+licence: LICENSE.txt (Font Awesome Free: icons CC BY 4.0, code MIT)
+fontawesome.js: js/fontawesome.min.js and the icons of ICONS from js/{solid,regular,brands}.min.js
+fontawesome.js sha256: $sha256
+EOF
+echo "refresh_vendor.sh: wrote $OUT (fontawesome.js $(wc -c <"$OUT/fontawesome.js") bytes)"
