@@ -35,3 +35,22 @@ def labels_of(C, N):
 @pytest.fixture
 def rng():
     return np.random.default_rng(20201123)
+
+
+@pytest.fixture(scope="session")
+def node():
+    """The path of ``node``, which runs the JavaScript of ``ufm/js`` in tests.
+
+    Without node the tests that need it are skipped, with the reason in the summary, unless
+    ``UFM_REQUIRE_NODE=1`` (as .ci/run sets): there they fail.
+    """
+    import os
+    import shutil
+
+    path = shutil.which("node")
+    if path is None:
+        reason = "node is not installed (not on PATH), so the JavaScript of ufm/js cannot run"
+        if os.environ.get("UFM_REQUIRE_NODE") == "1":
+            pytest.fail(f"{reason}; UFM_REQUIRE_NODE=1 requires these tests to run")
+        pytest.skip(reason)
+    return path
