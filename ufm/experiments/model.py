@@ -350,7 +350,9 @@ def simplex_plane(W, class_means, N) -> PlaneView:
 
     The plane is spanned by the two leading right singular vectors of the last ``W``;
     for ``C = 3`` at strong collapse it holds the whole simplex. Coordinates are rotated so
-    that the last ``W_1`` points straight up, so runs with different seeds look alike.
+    that the last ``W_1`` points straight up and the last ``W_2`` lies on the left, so runs
+    with different seeds (and different LAPACK builds, which choose the signs of singular
+    vectors differently) look alike.
 
     Parameters
     ----------
@@ -379,4 +381,8 @@ def simplex_plane(W, class_means, N) -> PlaneView:
     x, y = w_plane[-1, 0]
     angle = np.pi / 2 - np.arctan2(y, x) if x or y else 0.0
     rotation = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
-    return PlaneView(w_plane @ rotation, m_plane @ rotation, N**0.25 * np.sqrt((C - 1) / C))
+    w_plane, m_plane = w_plane @ rotation, m_plane @ rotation
+    if C > 1 and w_plane[-1, 1, 0] > 0:
+        w_plane[..., 0] *= -1
+        m_plane[..., 0] *= -1
+    return PlaneView(w_plane, m_plane, N**0.25 * np.sqrt((C - 1) / C))
