@@ -28,8 +28,9 @@ assignments: $(VENV)/.stamp-book
 bench: $(VENV)/.stamp-book
 	$(BIN)/python benchmarks/run.py
 
+# JupyterLab refuses to start as root (the usual user in containers) without --allow-root.
 lab: $(VENV)/.stamp-book $(BIN)/jupyter-lab
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -51,9 +51,9 @@ FETCHING_ATTRIBUTES = {
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
 #: Largest HTML document of a page (its embedded figures, animations and widget state).
 MAX_DOCUMENT_BYTES = 3_000_000
-#: Largest page with what it loads when opened (scripts, style sheets, images), most of it
-#: shared by every page: the widget manager (3.6 MB), the theme's icons (1.5 MB), MathJax (1.2 MB).
-MAX_PAGE_BYTES = 10_000_000
+#: Largest page with what it loads when opened (scripts, style sheets, images), much of it
+#: shared by every page (MathJax, the theme, the explorers' script).
+MAX_PAGE_BYTES = 3_000_000
 
 
 def is_remote(address: str) -> bool:
@@ -132,31 +132,23 @@ def test_mathjax_3_is_served_from_the_book(built_book):
         assert any(a.endswith("_static/mathjax/tex-chtml.js") for a in scripts), page
 
 
-def test_widget_pages_load_require_js_and_the_widget_manager_from_the_book_after_mathjax(
-    built_book,
-):
-    widget_pages = [
-        page
-        for page in built_book.pages()
-        if "application/vnd.jupyter.widget-view+json" in page.read_text(encoding="utf-8")
-    ]
-    for page in widget_pages:
+def test_explorer_pages_load_the_bundled_explorers_and_no_widget_manager(built_book):
+    explorer_pages = []
+    for page in built_book.pages():
+        text = page.read_text(encoding="utf-8")
         scripts = [a.split("?")[0] for tag, a in fetched_addresses(page) if tag == "<script src>"]
-        order = [
-            next((i for i, a in enumerate(scripts) if a.endswith(name)), None)
-            for name in (
-                "mathjax/tex-chtml.js",
-                "widget-typeset.js",
-                "vendor/require.js",
-                "vendor/html-manager/embed-amd.js",
-            )
-        ]
-        assert None not in order[1:], f"{page}: widget scripts missing from {scripts}"
-        if order[0] is not None:
-            assert order == sorted(order), f"{page}: MathJax must load before RequireJS"
-    manager = built_book.html / "_static" / "vendor" / "html-manager" / "embed-amd.js"
-    assert manager.is_file() and manager.stat().st_size > 1_000_000
-    assert 'define("@jupyter-widgets/controls"' in manager.read_text(encoding="utf-8")
+        assert "application/vnd.jupyter.widget-view+json" not in text, page
+        assert "application/vnd.jupyter.widget-state+json" not in text, page
+        assert not any("require" in a or "html-manager" in a for a in scripts), page
+        loads = any(a.endswith("_static/ufm-explorers.js") for a in scripts)
+        assert loads == ("data-ufm-explorer" in text), page
+        if loads:
+            explorer_pages.append(page)
+    names = {p.stem for p in explorer_pages}
+    assert {"model", "results", "discussion"} <= names, names
+    bundle = (built_book.html / "_static" / "ufm-explorers.js").read_text(encoding="utf-8")
+    modules = [line for line in bundle.splitlines() if line.startswith(("export ", "import "))]
+    assert not modules, f"module syntax left in the classic script: {modules[:3]}"
 
 
 def test_every_image_has_alternative_text(built_book):

@@ -98,10 +98,32 @@ def test_explorer_image_is_the_drawn_canvas():
 
     explorer = uw.REGISTRY["results.convergence"].factory()
     explorer.set(C=4)
-    png = explorer._image().data
+    png = explorer.png()
     pixels = np.asarray(Image.open(BytesIO(png)).convert("RGB"))
     drawn = np.asarray(explorer.figure.canvas.buffer_rgba())[..., :3]
     np.testing.assert_array_equal(pixels, drawn)
+
+
+def test_a_displayed_explorer_is_one_output_with_a_widget_view_and_a_static_form():
+    import json
+    import re
+
+    explorer = uw.REGISTRY["limits.narrow"].factory()
+    bundle = explorer._repr_mimebundle_()
+    assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
+    page = bundle["text/html"]
+    assert 'data-ufm-explorer="limits.narrow"' in page
+    assert page.count("data-ufm-summary") == 1
+    spec = json.loads(re.search(r'class="ufm-spec">(.*?)</script>', page).group(1))
+    controls = {c["name"]: c for c in spec["controls"]}
+    assert list(controls) == list(explorer.controls)
+    for name, widget in explorer.controls.items():
+        assert controls[name]["value"] == widget.value
+        assert (controls[name]["min"], controls[name]["max"]) == (widget.min, widget.max)
+    # Moving a control in the notebook redraws the view's image, not a new output.
+    before = explorer._image.value
+    explorer.set(C=6)
+    assert explorer._image.value != before
 
 
 def test_frozen_layout_keeps_axes_titles_and_labels_in_place():

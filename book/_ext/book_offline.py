@@ -5,46 +5,36 @@ The built HTML loads no script, style sheet or font from another host:
 - MathJax 3 comes from the PyPI package ``sphinx-mathjax-offline`` (an extension listed in
   ``sphinx.extra_extensions`` of ``_config.yml``), which copies MathJax into
   ``_static/mathjax`` and sets ``mathjax_path``.
-- RequireJS and the ipywidgets HTML manager (``@jupyter-widgets/html-manager`` 1.x, for
-  ipywidgets 8), which render the saved widget views of a page, are committed under
-  ``book/_static/vendor`` (see ``scripts/refresh_vendor.sh``). This extension copies
-  ``book/_static`` into ``_static`` of the built HTML, unpacking the gzipped files, and adds
-  the scripts to every page that has saved widget views (in place of MyST-NB's
-  ``nb_ipywidgets_js``, whose defaults are on a CDN), after ``widget-typeset.js``, which lets
-  the widgets typeset their labels with MathJax 3 (they call MathJax 2's API).
+- The explorers run in the page from ``_static/ufm-explorers.js``: the modules of
+  ``ufm/js`` bundled into one classic script by :func:`ufm.webview.bundle` (a classic
+  script also runs when a page is opened from disk). It is added, deferred, to every page
+  that has an explorer (an element with ``data-ufm-explorer``).
 
-Load order matters. RequireJS defines a global ``define``; a UMD script that runs after it
-registers itself as an anonymous AMD module instead of a global, and RequireJS then reports
-"Mismatched anonymous define() module". MathJax is loaded with ``defer``, so it runs after
-the whole page is parsed; the widget scripts are therefore deferred too and placed after
-MathJax (a higher priority number), so that they run last, in order, after every UMD script
-of the page (the sphinx-copybutton's clipboard.js is one).
+The pages need no ipywidgets manager: the book shows each explorer in its static form
+(``nb_mime_priority_overrides`` in ``_config.yml`` never renders a widget view), so the
+saved widget state that MyST-NB would write into a page is dropped too.
 
-A build fails with a clear message when ``mathjax_path`` points to another host, or when a
-widget script is missing from ``book/_static``.
+A build fails with a clear message when ``mathjax_path`` points to another host, when a
+page still has a widget view, or when the explorers' script cannot be bundled.
 """
 
 from __future__ import annotations
 
-import gzip
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError, ExtensionError
 
-#: The book's own static files (copied into ``_static`` of the HTML).
-STATIC = Path(__file__).resolve().parent.parent / "_static"
-
-#: The widget scripts, as paths inside ``_static`` of the built HTML, in loading order.
-WIDGET_SCRIPTS = ("widget-typeset.js", "vendor/require.js", "vendor/html-manager/embed-amd.js")
-
-#: A saved widget view in a page's body (the manager renders each one).
+#: A saved widget view in a page's body (no page may have one: nothing would render it).
 WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+#: The saved widget state MyST-NB writes into a page with widgets.
+WIDGET_STATE_MIMETYPE = "application/vnd.jupyter.widget-state+json"
 
+#: The explorers' script, as a path inside ``_static`` of the built HTML.
+EXPLORERS_SCRIPT = "ufm-explorers.js"
 #: Sphinx orders scripts by this number (default 500; MathJax has 500): larger runs later.
-WIDGET_SCRIPT_PRIORITY = 900
+EXPLORERS_PRIORITY = 900
 
 
 def _is_remote(uri: str) -> bool:
@@ -53,23 +43,9 @@ def _is_remote(uri: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
-def _served_name(path: Path) -> str:
-    """The name a vendored file has in the built HTML (``x.js.gz`` is served as ``x.js``)."""
-    return path.name[: -len(".gz")] if path.suffix == ".gz" else path.name
-
-
 def configure(app: Sphinx, config) -> None:
-    """Take the widget scripts over from MyST-NB and check that MathJax is local."""
-    missing = [
-        name
-        for name in WIDGET_SCRIPTS
-        if not any((STATIC / candidate).is_file() for candidate in (name, f"{name}.gz"))
-    ]
-    if missing:
-        raise ExtensionError(
-            f"book_offline: {missing} missing under {STATIC}; run scripts/refresh_vendor.sh"
-        )
-    # MyST-NB still writes the saved widget state into each page that has widgets.
+    """Load no widget manager (MyST-NB's default is on a CDN) and check that MathJax is
+    local."""
     config.nb_ipywidgets_js = {}
     if _is_remote(config.mathjax_path):
         raise ConfigError(
@@ -78,32 +54,41 @@ def configure(app: Sphinx, config) -> None:
         )
 
 
-def add_widget_scripts(app: Sphinx, pagename, templatename, context, doctree) -> None:
-    """Load RequireJS and the widget manager, deferred and last, on pages with widget views."""
-    if WIDGET_VIEW_MIMETYPE in context.get("body", ""):
-        for name in WIDGET_SCRIPTS:
-            app.add_js_file(name, priority=WIDGET_SCRIPT_PRIORITY, defer="defer")
+def add_explorer_script(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Load the explorers' script on pages with explorers, and drop saved widget state."""
+    body = context.get("body", "")
+    if WIDGET_VIEW_MIMETYPE in body:
+        raise ExtensionError(
+            f"book_offline: {pagename} shows an ipywidgets view, which no script renders on "
+            "the static page; give the output a text/html form (see ufm.webview)"
+        )
+    if "script_files" in context:
+        context["script_files"] = [
+            script
+            for script in context["script_files"]
+            if getattr(script, "attributes", {}).get("type") != WIDGET_STATE_MIMETYPE
+        ]
+    if "data-ufm-explorer" in body:
+        app.add_js_file(EXPLORERS_SCRIPT, priority=EXPLORERS_PRIORITY, defer="defer")
 
 
-def copy_static(app: Sphinx, exception: Exception | None) -> None:
-    """Copy ``book/_static`` into ``_static`` of the HTML, unpacking ``.gz`` files."""
+def write_explorer_script(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``_static/ufm-explorers.js``: the modules of ``ufm/js``, bundled."""
     if exception is not None or app.builder.format != "html":
         return
-    target = Path(app.outdir) / "_static"
-    for source in sorted(STATIC.rglob("*")):
-        if not source.is_file():
-            continue
-        destination = target / source.relative_to(STATIC).parent / _served_name(source)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if source.suffix == ".gz":
-            with gzip.open(source, "rb") as packed, destination.open("wb") as out:
-                shutil.copyfileobj(packed, out)
-        else:
-            shutil.copyfile(source, destination)
+    from ufm import webview
+
+    try:
+        script = webview.bundle()
+    except ValueError as error:
+        raise ExtensionError(f"book_offline: cannot bundle ufm/js: {error}") from error
+    target = Path(app.outdir) / "_static" / EXPLORERS_SCRIPT
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(script, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", configure)
-    app.connect("html-page-context", add_widget_scripts)
-    app.connect("build-finished", copy_static)
+    app.connect("html-page-context", add_explorer_script)
+    app.connect("build-finished", write_explorer_script)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

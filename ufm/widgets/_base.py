@@ -2,17 +2,19 @@
 
 An :class:`Explorer` is a set of ipywidgets controls and one matplotlib figure that is
 built once. Moving a control calls a *draw* function that recomputes and updates the
-figure's artists in place; the figure is then re-rendered into the same output, so the
+figure's artists in place; the figure is then re-rendered into the same image, so the
 page never accumulates figures. A draw function may return a short message (for example
 "diverged at step 14"), and any error it raises becomes a message too: a reader never
 sees a traceback or an empty plot.
 
-On a static page (no kernel) the figure at the default settings is an ordinary image,
-and a sentence says how to make the controls live.
+A displayed explorer is one output with two forms: the ipywidgets view, which a running
+notebook shows, and the static page's form (:func:`ufm.webview.static_html`), which the
+book shows and which the explorer's JavaScript twin in ``ufm/js`` brings to life.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import time
@@ -22,12 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.figure import Figure
 
-#: Shown above every explorer, so a static page explains its controls.
-LIVE_NOTE = (
-    "<p><em>Live experiment.</em> The controls respond when this page runs as a notebook "
-    "(JupyterLab, Binder or Colab: see <em>How to run the notebooks</em> on the first page). "
-    "On the static page the figure shows the default settings.</p>"
-)
+#: The output form of an ipywidgets view.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 #: Every explorer factory, by name, with the settings its tests and benchmarks visit.
 REGISTRY: dict[str, ExplorerSpec] = {}
@@ -48,11 +46,19 @@ class ExplorerSpec:
 
 
 def register(name: str, corners: dict[str, tuple], maxima: dict[str, object]):
-    """Decorator recording an explorer factory in ``REGISTRY``."""
+    """Decorator recording an explorer factory in ``REGISTRY`` under ``name``; the
+    explorers it makes carry that name (the static page finds their JavaScript twin by it).
+    """
 
     def wrap(factory):
-        REGISTRY[name] = ExplorerSpec(name, factory, corners, maxima)
-        return factory
+        @functools.wraps(factory)
+        def named(*args, **kwargs):
+            explorer = factory(*args, **kwargs)
+            explorer.name = name
+            return explorer
+
+        REGISTRY[name] = ExplorerSpec(name, named, corners, maxima)
+        return named
 
     return wrap
 
@@ -76,6 +82,11 @@ class Explorer:
         and after it the layout, the titles and the axis labels stay where that render put
         them (see ``freeze_layout``). Draw functions then change titles with
         ``ax.title.set_text`` (``ax.set_title`` would re-enable their automatic placement).
+    data : dict
+        What the static page needs besides the controls and does not depend on them (for
+        example a sweep drawn behind the live run), as JSON-ready values.
+    name : str
+        The name in ``REGISTRY`` (set by :func:`register`).
     """
 
     controls: dict
@@ -83,6 +94,8 @@ class Explorer:
     draw: Callable[..., str | None]
     alt: str = ""
     freeze: bool = True
+    data: dict = field(default_factory=dict)
+    name: str = ""
     message: str = ""
     timing: dict = field(default_factory=dict)
 
@@ -90,7 +103,7 @@ class Explorer:
         import ipywidgets as widgets
 
         self._status = widgets.HTML()
-        self._handle = None
+        self._image = None
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         if self.freeze:
@@ -140,32 +153,36 @@ class Explorer:
         self.timing = {"compute": computed - start, "render": time.perf_counter() - computed}
         self.message = message
         self._status.value = f"<p><strong>{html.escape(message)}</strong></p>" if message else ""
-        if self._handle is not None:
-            self._handle.update(self._image())
+        if self._image is not None:
+            self._image.value = self.png()
         return message
 
-    def _image(self):
-        """The figure as last drawn, as a PNG image (encoded from the Agg canvas buffer,
-        so the figure is not rendered a second time)."""
-        from IPython.display import Image
+    def png(self) -> bytes:
+        """The figure as last drawn, as PNG bytes (encoded from the Agg canvas buffer, so
+        the figure is not rendered a second time)."""
         from PIL import Image as PILImage
 
         pixels = np.asarray(self.figure.canvas.buffer_rgba())
         buffer = io.BytesIO()
         # The figure is opaque (white background), so the alpha channel carries nothing.
         PILImage.fromarray(pixels[..., :3]).save(buffer, format="png")
-        return Image(data=buffer.getvalue(), format="png", alt=self.alt or None)
+        return buffer.getvalue()
 
-    def _ipython_display_(self) -> None:
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """One output, two forms: the ipywidgets view (controls, the summary line, the
+        figure) for a running notebook, and the static page's form (``ufm.webview``)."""
         import ipywidgets as widgets
-        from IPython.display import HTML, display
 
-        display(HTML(LIVE_NOTE))
-        display(widgets.VBox([*self.controls.values(), self._status]))
-        if self.message:
-            display(HTML(f"<p><strong>{html.escape(self.message)}</strong></p>"))
+        from .. import webview
+
         self.figure.canvas.draw()  # in case the figure was changed since the last update
-        self._handle = display(self._image(), display_id=True)
+        png = self.png()
+        if self._image is None:
+            self._image = widgets.Image(
+                value=png, format="png", layout=widgets.Layout(max_width="100%", height="auto")
+            )
+        view = widgets.VBox([*self.controls.values(), self._status, self._image])
+        return webview.mime_bundle(self, view._repr_mimebundle_()[WIDGET_VIEW], png)
 
 
 def _show_message_only(fig: Figure, message: str) -> None:
@@ -211,6 +228,14 @@ def restore_axes(fig: Figure) -> None:
         ax.set_visible(True)
     for text in list(fig.texts):
         text.remove()
+
+
+def noise_floor(value: float, level: float) -> float:
+    """``value``, or ``level`` if it is below: for a summary line that quotes a quantity
+    which is zero but for rounding. Its digits below ``level`` are noise, which differs from
+    machine to machine and between ``ufm`` and its JavaScript twin, so the line quotes the
+    bound (``"stays within 1.0e-12 of S"``), which holds on every machine."""
+    return max(float(value), level)
 
 
 def slider(kind, value, minimum, maximum, step, description, **extra):
