@@ -457,3 +457,11 @@ export function numpyStr(values) {
   });
   return `${text + line}]`;
 }
+
+/**
+ * ufm.widgets._base.bounded: `value` formatted with `spec`, or "below <level>" when it is
+ * below `level` (a quantity that is zero but for rounding, whose digits are noise).
+ */
+export function bounded(value, spec, level) {
+  return value >= level ? pyFormat(value, spec) : `below ${pyFormat(level, ".0e")}`;
+}

@@ -3,6 +3,7 @@
 // registers its explorers; once the page is parsed, every [data-ufm-explorer] element with a
 // registered twin is mounted (runtime.js), and the others keep their image and summary.
 import { mountAll } from "./runtime.js";
+import {} from "./explorers/limits.js";
 
 function start() {
   mountAll(document);

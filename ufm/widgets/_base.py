@@ -230,12 +230,13 @@ def restore_axes(fig: Figure) -> None:
         text.remove()
 
 
-def noise_floor(value: float, level: float) -> float:
-    """``value``, or ``level`` if it is below: for a summary line that quotes a quantity
-    which is zero but for rounding. Its digits below ``level`` are noise, which differs from
-    machine to machine and between ``ufm`` and its JavaScript twin, so the line quotes the
-    bound (``"stays within 1.0e-12 of S"``), which holds on every machine."""
-    return max(float(value), level)
+def bounded(value: float, spec: str, level: float) -> str:
+    """``value`` formatted with ``spec`` for a summary line, or ``"below <level>"`` if it is
+    below ``level``: for quantities that are zero but for rounding. Their digits are noise,
+    which differs from machine to machine and between ``ufm`` and its JavaScript twin, so
+    the line states the bound, which holds on every machine (``"below 1e-12"``)."""
+    value = float(value)
+    return format(value, spec) if value >= level else f"below {level:.0e}"
 
 
 def slider(kind, value, minimum, maximum, step, description, **extra):

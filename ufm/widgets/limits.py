@@ -38,7 +38,12 @@ from ..experiments.discussion import (
 )
 from ..extensions import LOSSES
 from ..spectrum import sharpness
-from ._base import Explorer, log_slider, register, restore_axes, slider
+from ._base import Explorer, bounded, log_slider, register, restore_axes, slider
+
+#: Summary lines quote a risk or NC1 (squares of errors) below RISK_ROUNDING, and other
+#: measures below ROUNDING, by that bound (see ``bounded``): their digits are rounding noise.
+RISK_ROUNDING = 1e-20
+ROUNDING = 1e-12
 
 # --- large initialisation --------------------------------------------------------------
 
@@ -73,8 +78,20 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
     ax_run.set_xlabel("iteration $k$")
     ax_run.set_title(f"one run (η = {INIT_LR}, {INIT_STEPS} steps)")
     finals = [*np.moveaxis(sweep.errors, -1, 0), sweep.distance]
-    for values, label in zip(finals, labels):
-        ax_sweep.loglog(sweep.eps, np.median(values, axis=1), marker="o", ms=3, label=label)
+    medians = [np.median(values, axis=1) for values in finals]
+    for values, label in zip(medians, labels):
+        ax_sweep.loglog(sweep.eps, values, marker="o", ms=3, label=label)
+    # The static page draws the same sweep (it does not rerun it).
+    data = {
+        "sweep": {
+            "eps": sweep.eps.tolist(),
+            "seeds": int(sweep.errors.shape[1]),
+            "median": {
+                key: values.tolist()
+                for key, values in zip(("gram", "features", "bias", "distance"), medians)
+            },
+        }
+    }
     marker = ax_sweep.axvline(1.0, color="0.3", ls="--", lw=1)
     sweep_range = (sweep.eps.min(), sweep.eps.max())
     ax_sweep.set_xlabel("start size ε")
@@ -99,7 +116,8 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
             return f"Diverged at step {run.diverged_at}: the step η = {INIT_LR} is too large here."
         errors = run.errors[-1]
         return (
-            f"ε = {eps:.2g}: final risk {run.risk[-1]:.1e}; relative error of the features "
+            f"ε = {eps:.2g}: final risk {bounded(run.risk[-1], '.1e', RISK_ROUNDING)}; "
+            "relative error of the features "
             f"{errors[1]:.2g}; ‖WWᵀ − √N P‖ = {errors[0]:.2g}; distance from S "
             f"{run.distance_to_S[-1]:.2g}."
         )
@@ -115,6 +133,7 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
         "along one run from a start of size ε = 1; they level off well above zero. Right: "
         "the final values against ε from 0.001 to 10: they grow with ε, in proportion for "
         "small ε and to order one for ε of order one and above.",
+        data,
     )
 
 
@@ -171,7 +190,7 @@ def narrow_explorer() -> Explorer:
         if p >= C - 1:
             return (
                 f"p = {p} ≥ C − 1 = {C - 1}: strong collapse exists and descent reaches it "
-                f"(final risk {run.risk[-1]:.1e})."
+                f"(final risk {bounded(run.risk[-1], '.1e', RISK_ROUNDING)})."
             )
         kept = int(np.sum(run.gram_eigenvalues > 0.5))
         return (
@@ -258,7 +277,8 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
         final = (*run.final,)
         side = "below" if lr <= sweep.limit else "above"
         return (
-            f"η = {lr:.3g} is {side} 2/λ_max ≈ {sweep.limit:.3f}: final risk {run.risk[-1]:.1e}, "
+            f"η = {lr:.3g} is {side} 2/λ_max ≈ {sweep.limit:.3f}: final risk "
+            f"{bounded(run.risk[-1], '.1e', RISK_ROUNDING)}, "
             f"‖WWᵀ − √N P‖ = {run.errors[-1, 0]:.2g}, sharpness {sharpness(*final):.3f} "
             f"(2/η = {2 / lr:.3f})."
         )
@@ -272,6 +292,16 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
         "distance against the step size: zero up to the dashed line 2/λ_max ≈ 1.68, then "
         "growing, and no value beyond about 1.9 where runs diverge. Right: the final sharpness "
         "equals λ_max ≈ 1.19 below the limit and follows the curve 2/η above it.",
+        {
+            "sweep": {
+                "lr": sweep.lr.tolist(),
+                "diverged_at": [int(d) for d in sweep.diverged_at],
+                "gram_error": _finite_or_none(sweep.gram_error),
+                "sharpness": _finite_or_none(sweep.sharpness),
+                "lambda_max": float(sweep.lambda_max),
+                "limit": float(sweep.limit),
+            }
+        },
     )
 
 
@@ -323,10 +353,20 @@ def decay_explorer() -> Explorer:
                 "to zero, where the collapse measures are undefined."
             )
         nc = {key: values[-1] for key, values in run.nc.items()}
+        nc1, nc2, nc3 = (
+            bounded(nc[key], ".1e", level)
+            for key, level in (
+                ("nc1", RISK_ROUNDING),
+                ("nc2_equiangular", ROUNDING),
+                ("nc3", ROUNDING),
+            )
+        )
+        # + 0.0 turns the rounding noise -0.0 into 0.0.
+        bias = np.round(run.bias, 3) + 0.0
         return (
-            f"{name}, λ = {lam:g}: NC1 {nc['nc1']:.1e}, NC2 {nc['nc2_equiangular']:.1e}, "
-            f"NC3 {nc['nc3']:.1e}; WWᵀ is a simplex ETF up to {run.etf_error:.0e}, of size "
-            f"{run.scale:.3g} × √N (strong collapse: 1); bias {np.round(run.bias, 3)}."
+            f"{name}, λ = {lam:g}: NC1 {nc1}, NC2 {nc2}, NC3 {nc3}; WWᵀ is a simplex ETF up "
+            f"to {bounded(run.etf_error, '.0e', ROUNDING)}, of size {run.scale:.3g} × √N "
+            f"(strong collapse: 1); bias {bias}."
         )
 
     return _explorer(
@@ -449,6 +489,12 @@ def imbalance_explorer() -> Explorer:
 # --- shared helpers --------------------------------------------------------------------
 
 
-def _explorer(controls, fig, draw, alt) -> Explorer:
-    """Build the explorer (its first render fixes the layout, see :class:`Explorer`)."""
-    return Explorer(controls=controls, figure=fig, draw=draw, alt=alt)
+def _explorer(controls, fig, draw, alt, data=None) -> Explorer:
+    """Build the explorer (its first render fixes the layout, see :class:`Explorer`);
+    ``data`` is what its static page draws without recomputing it."""
+    return Explorer(controls=controls, figure=fig, draw=draw, alt=alt, data=data or {})
+
+
+def _finite_or_none(values) -> list:
+    """The values as JSON has them: None where a run diverged (not a number)."""
+    return [float(v) if np.isfinite(v) else None for v in values]

@@ -23,13 +23,13 @@ from ..model import gradients, risk
 from ..reduced import ReducedState
 from ..spectrum import largest_stable_step, linearization_at_rest, unflatten
 from ..subspace import distance_to_S, risk_parts_on_S
-from ._base import Explorer, log_slider, noise_floor, register, restore_axes, slider
+from ._base import Explorer, bounded, log_slider, register, restore_axes, slider
 
 #: Values below this are drawn at this level on logarithmic axes (exact zeros included).
 FLOOR = 1e-20
-#: Summary lines quote quantities that are zero but for rounding as "at most ROUNDING"
-#: (see ``noise_floor``), and the gap between the ODE solver and the closed form as "at
-#: most SOLVER_AGREEMENT" (the solver's tolerance is 1e-12; its gap is about 1e-10).
+#: Summary lines quote quantities that are zero but for rounding as "below ROUNDING" (see
+#: ``bounded``), and the gap between the ODE solver and the closed form (about 1e-10, its
+#: tolerances being 1e-10 and 1e-12) as "below SOLVER_AGREEMENT".
 ROUNDING = 1e-12
 SOLVER_AGREEMENT = 1e-9
 
@@ -217,12 +217,12 @@ def invariance_explorer() -> Explorer:
         descent.set_data(gd.steps, np.maximum(gd.distance_to_S, FLOOR))
         plots.rescale(ax_parts, ax_dist)
         ax_dist.set_ylim(FLOOR / 3, 10.0)
-        off_S = noise_floor(sizes[:, 1].max(), ROUNDING)
-        descent_off_S = noise_floor(np.nanmax(gd.distance_to_S), ROUNDING)
+        off_S = bounded(sizes[:, 1].max(), ".1e", ROUNDING)
+        descent_off_S = bounded(np.nanmax(gd.distance_to_S), ".1e", ROUNDING)
         return (
-            f"The gradient shrinks from {sizes[0, 0]:.1e} to {sizes[-1, 0]:.1e}; its part off S "
-            f"never exceeds {off_S:.1e} (rounding). Gradient descent stays within "
-            f"{descent_off_S:.1e} of S (relative)."
+            f"The gradient shrinks from {sizes[0, 0]:.1e} to {sizes[-1, 0]:.1e}; its largest "
+            f"part off S is {off_S}. The largest relative distance of gradient descent from S "
+            f"is {descent_off_S}."
         )
 
     return Explorer(
@@ -437,8 +437,8 @@ def riccati_explorer() -> Explorer:
         deviation = deviation.max(axis=1) / np.sqrt(N)
         gap.set_data(t_ode, np.maximum(deviation, FLOOR))
         plots.rescale(ax_eig, ax_gap)
-        largest = noise_floor(deviation.max(), SOLVER_AGREEMENT)
-        note = f"Largest gap between the ODE solver and the closed form: {largest:.1e} √N."
+        largest = bounded(deviation.max(), ".1e", SOLVER_AGREEMENT)
+        note = f"Largest gap between the ODE solver and the closed form: {largest} √N."
         if rank > r:
             note = f"rank lowered to min(C − 1, p) = {r}. " + note
         return note
@@ -571,7 +571,7 @@ def linearisation_explorer() -> Explorer:
         plots.rescale(ax_growth)
         notes = [
             f"The {m} growing directions lie in S (largest relative distance "
-            f"{noise_floor(growing, ROUNDING):.0e}); "
+            f"{bounded(growing, '.0e', ROUNDING)}); "
             f"the predicted growth rate is 1/(C√N) = {rate:.3g}."
         ]
         if p * C * N + C * p + C > DENSE_SPECTRUM_SIZE:
