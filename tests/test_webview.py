@@ -1,14 +1,11 @@
 """The static form of the explorers (ufm.webview): the spec, and the bundled script."""
 
 import json
-import shutil
 import subprocess
 
 import pytest
 
 from ufm import webview
-
-NODE = shutil.which("node")
 
 
 def write_modules(folder, modules):
@@ -35,19 +32,49 @@ MODULES = {
 }
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
-def test_the_bundle_runs_as_a_classic_script_and_computes_what_the_modules_compute(tmp_path):
+def test_the_bundle_runs_as_a_classic_script_and_computes_what_the_modules_compute(tmp_path, node):
     root = write_modules(tmp_path / "js", MODULES)
     script = webview.bundle("main.js", root)
     assert "export " not in script and "import {" not in script
     # Each module keeps its own scope: both define `hidden` without a clash.
     out = subprocess.run(
-        [NODE, "-e", script + "\nconsole.log(globalThis.__result);"],
+        [node, "-e", script + "\nconsole.log(globalThis.__result);"],
         capture_output=True,
         text=True,
         check=True,
     )
     assert out.stdout.strip() == "answer 42 4"
+
+
+def test_the_bundle_drops_comments_and_indentation_but_not_the_lines_of_a_template(tmp_path, node):
+    module = (
+        "/* A module\n * header. */\n"
+        "// a comment\n"
+        "export function css() {\n"
+        "    // indented comment\n"
+        "    return `a {\n  // kept: inside a template\n}`;  // trailing comment kept\n"
+        "}\n"
+        "globalThis.__result = css();\n"
+    )
+    root = write_modules(tmp_path / "js", {"main.js": module})
+    script = webview.bundle("main.js", root)
+    assert "A module" not in script and "a comment" not in script and "indented" not in script
+    assert "  // kept: inside a template" in script and "    return" not in script
+    out = subprocess.run(
+        [node, "-e", script + "\nconsole.log(JSON.stringify(globalThis.__result));"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout) == "a {\n  // kept: inside a template\n}"
+
+
+def test_the_bundle_of_ufm_js_is_one_classic_script_that_loads_without_a_page(tmp_path, node):
+    path = tmp_path / "ufm-explorers.js"
+    path.write_text(webview.bundle())
+    subprocess.run([node, "--check", str(path)], check=True)
+    # No document: the entry point registers the explorers and mounts nothing.
+    subprocess.run([node, str(path)], check=True)
 
 
 @pytest.mark.parametrize(

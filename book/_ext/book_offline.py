@@ -63,7 +63,8 @@ def add_explorer_script(app: Sphinx, pagename, templatename, context, doctree) -
             "the static page; give the output a text/html form (see ufm.webview)"
         )
     if "script_files" in context:
-        context["script_files"] = [
+        # In place: Sphinx adds this page's scripts (add_js_file below) to the same list.
+        context["script_files"][:] = [
             script
             for script in context["script_files"]
             if getattr(script, "attributes", {}).get("type") != WIDGET_STATE_MIMETYPE
