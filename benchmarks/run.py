@@ -6,7 +6,10 @@
 (c) every registered widget: one update at its default settings and at its maxima,
     compute and drawing separately;
 (d) executing the whole book from a clean cache;
-(e) a realistic size, C = 1000, N = 1000, p = 512, beside quoted GPU figures.
+(e) a realistic size, C = 1000, N = 1000, p = 512, beside quoted GPU figures;
+(f) every explorer of the static pages (ufm/js) in headless Chromium: one update (compute and
+    draw) at its default settings and at its maxima, beside the Python explorer at the same
+    settings.
 
 Run from the repository root (``make bench``)::
 
@@ -62,7 +65,11 @@ TARGETS = {
     "c_maxima_ms": 400.0,
     "d_book_s": 90.0,
     "e_ms_per_step": min(GPU_QUOTED_MS.values()),
+    "f_defaults_ms": 30.0,
+    "f_maxima_ms": 200.0,
 }
+#: Debian's Chromium, which part (f) drives through Playwright.
+CHROMIUM = Path(os.environ.get("UFM_CHROMIUM", "/usr/bin/chromium"))
 
 
 def clock(f):
@@ -403,6 +410,70 @@ def part_e(quick):
     }
 
 
+def part_f(quick):
+    """Every explorer of the static pages in headless Chromium: one update at its defaults
+    and at its maxima (median of a few), beside the Python explorer at the same settings."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "Playwright is not installed (it is in the test extra)"}
+    if not CHROMIUM.is_file():
+        return {"skipped": f"no Chromium at {CHROMIUM} (apt-get install chromium)"}
+    from ufm import webview
+    from ufm.widgets import REGISTRY
+
+    repeat = 3 if quick else 7
+    explorers = {name: spec.factory() for name, spec in REGISTRY.items()}
+    folder = Path(tempfile.mkdtemp(prefix="ufm-bench-"))
+    (folder / "ufm-explorers.js").write_text(webview.bundle(), encoding="utf-8")
+    body = "".join(webview.static_html(e) for e in explorers.values())
+    # The width of the book's column at 1280 px.
+    (folder / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<script defer src='ufm-explorers.js'></script></head>"
+        f"<body style='max-width:750px'>{body}</body></html>",
+        encoding="utf-8",
+    )
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((folder / "index.html").as_uri(), wait_until="load")
+        for name, explorer in explorers.items():
+            handle = page.locator(f'[data-ufm-explorer="{name}"]').element_handle()
+            page.wait_for_function("el => el.ufm", arg=handle, timeout=60_000)
+            page.evaluate("el => el.ufm.ready", handle)
+            defaults = explorer.values()
+            heaviest = {**defaults, **REGISTRY[name].maxima}
+            samples = {"defaults": [], "maxima": []}
+            python = {"defaults": [], "maxima": []}
+            for _ in range(repeat):
+                for setting, values in (("maxima", heaviest), ("defaults", defaults)):
+                    page.evaluate("([el, v]) => el.ufm.set(v)", [handle, values])
+                    samples[setting].append(page.evaluate("el => el.ufm.timing", handle))
+                    explorer.set(**values)
+                    python[setting].append(sum(explorer.timing.values()) * 1e3)
+            row = {"name": name, "heaviest": REGISTRY[name].maxima}
+            for setting, timings in samples.items():
+                row[setting] = {
+                    "compute_ms": statistics.median(t["compute"] for t in timings),
+                    "render_ms": statistics.median(t["render"] for t in timings),
+                    "total_ms": statistics.median(t["compute"] + t["render"] for t in timings),
+                    "python_ms": statistics.median(python[setting]),
+                }
+            rows.append(row)
+            print(
+                f"(f) {name}: defaults {row['defaults']['total_ms']:.1f} ms "
+                f"(Python {row['defaults']['python_ms']:.0f} ms), maxima "
+                f"{row['maxima']['total_ms']:.1f} ms (Python {row['maxima']['python_ms']:.0f} ms)"
+            )
+        browser.close()
+    shutil.rmtree(folder)
+    return {"chromium": CHROMIUM.name, "rows": rows}
+
+
 def check_targets(results):
     """Each target with the measured value and whether it is met."""
     rows = []
@@ -456,6 +527,20 @@ def check_targets(results):
             "(e) ms per step at C = N = 1000, p = 512",
             e["ms_per_step"],
             TARGETS["e_ms_per_step"],
+            "lower",
+        )
+    f = results.get("f")
+    if f and f.get("rows"):
+        add(
+            "(f) slowest static explorer at defaults, median ms",
+            max(r["defaults"]["total_ms"] for r in f["rows"]),
+            TARGETS["f_defaults_ms"],
+            "lower",
+        )
+        add(
+            "(f) slowest static explorer at maxima, median ms",
+            max(r["maxima"]["total_ms"] for r in f["rows"]),
+            TARGETS["f_maxima_ms"],
             "lower",
         )
     return rows
@@ -540,6 +625,23 @@ def report(results):
             "    profile of one step: "
             + ", ".join(f"{k} {v:.1f} ms" for k, v in e["profile_ms"].items())
         )
+    f = results.get("f")
+    if f:
+        if "rows" in f:
+            lines.append(
+                "(f) static explorers in headless Chromium, median ms per update "
+                "(compute + draw = total; Python explorer at the same settings)"
+            )
+            for r in f["rows"]:
+                d, x = r["defaults"], r["maxima"]
+                lines.append(
+                    f"    {r['name']:<24} defaults {d['compute_ms']:6.1f} + {d['render_ms']:4.1f} "
+                    f"= {d['total_ms']:6.1f} (Python {d['python_ms']:4.0f})   maxima "
+                    f"{x['compute_ms']:6.1f} + {x['render_ms']:4.1f} = {x['total_ms']:6.1f} "
+                    f"(Python {x['python_ms']:4.0f})"
+                )
+        else:
+            lines.append(f"(f) {f['skipped']}")
     lines.append("")
     lines.append("Targets:")
     for t in results["targets"]:
@@ -554,7 +656,7 @@ def markdown_table(results):
     """The summary table for the README, in Markdown, from saved results."""
     m = results["machine"]
     rows = []
-    a, b, c, d, e = (results.get(k) for k in "abcde")
+    a, b, c, d, e, f = (results.get(k) for k in "abcdef")
     if a:
         steps = a["setup"]["steps"]
         rows.append(
@@ -607,6 +709,18 @@ def markdown_table(results):
                 + ", ".join(f"{v:.0f} ms" for v in e["gpu_quoted_ms"].values()),
             )
         )
+    if f and f.get("rows"):
+        worst_d = max(f["rows"], key=lambda r: r["defaults"]["total_ms"])
+        worst_m = max(f["rows"], key=lambda r: r["maxima"]["total_ms"])
+        rows.append(
+            (
+                f"(f) slowest static-page explorer ({len(f['rows'])}), in Chromium",
+                f"defaults {worst_d['defaults']['total_ms']:.0f} ms ({worst_d['name']}); "
+                f"maxima {worst_m['maxima']['total_ms']:.0f} ms ({worst_m['name']})",
+                f"Python {worst_d['defaults']['python_ms']:.0f} ms and "
+                f"{worst_m['maxima']['python_ms']:.0f} ms; targets 30 ms and 200 ms",
+            )
+        )
     lines = [
         f"Measured on {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']} "
         f"({m['blas']}), {m['date']}, "
@@ -621,7 +735,7 @@ def markdown_table(results):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="a,b,c,d,e", help="comma-separated parts, e.g. a,b,e")
+    parser.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated parts, e.g. a,b,e")
     parser.add_argument("--quick", action="store_true", help="fewer steps and sizes (smoke run)")
     parser.add_argument("--output", type=Path, default=None, help="where to write the JSON results")
     parser.add_argument(
@@ -636,7 +750,7 @@ def main(argv=None):
         return
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     results = {"machine": machine(), "quick": args.quick, "parts": parts}
-    runners = {"a": part_a, "b": part_b, "c": part_c, "d": part_d, "e": part_e}
+    runners = {"a": part_a, "b": part_b, "c": part_c, "d": part_d, "e": part_e, "f": part_f}
     for part in parts:
         print(f"running ({part}) ...", flush=True)
         results[part] = runners[part](args.quick)

@@ -134,7 +134,14 @@ class Visit:
             f"localStorage.setItem('theme', '{theme}'); }} catch (error) {{}}"
         )
         page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        try:
+            # Everything a page loads is local and has loaded by "load"; Chromium sometimes
+            # never reports the network idle on a busy page (its own request for a favicon,
+            # which the book does not have, can stay open), so this wait is bounded.
+            page.wait_for_load_state("networkidle", timeout=5_000)
+        except Exception as error:
+            if "Timeout" not in type(error).__name__:
+                raise
         if page.evaluate("() => Boolean(window.MathJax && window.MathJax.startup)"):
             page.evaluate("() => window.MathJax.startup.promise.then(() => true)")
         views = page.locator(WIDGET_VIEW).count()

@@ -31,6 +31,9 @@ from pathlib import Path
 JS = importlib.resources.files("ufm").joinpath("js")
 #: The module the bundle starts from: it imports, directly or not, every module it needs.
 ENTRY = "main.js"
+#: Resolution and palette of the image a static page shows where JavaScript is off.
+FALLBACK_DPI = 72
+FALLBACK_COLORS = 128
 
 _IMPORT = re.compile(r'^import\s*\{([^}]*)\}\s*from\s*"(\.\.?/[\w/.-]+\.js)";\s*$')
 _EXPORT = re.compile(r"^export\s+(?:async\s+)?(function\*?|class|const|let)\s+([A-Za-z_$][\w$]*)")
@@ -81,16 +84,22 @@ def spec(explorer) -> dict:
     }
 
 
-def static_html(explorer, png: bytes) -> str:
+def static_html(explorer) -> str:
     """The explorer as the static page carries it (see ``ufm/js/README.md``).
+
+    The image is the figure as last drawn, at ``FALLBACK_DPI`` with a palette of
+    ``FALLBACK_COLORS`` colours (:func:`ufm.animation.png_frame`): what a reader without
+    JavaScript sees, a fifth of the bytes of a full-colour image.
 
     Parameters
     ----------
     explorer : ufm.widgets.Explorer
         A registered explorer (its ``name`` is set).
-    png : bytes
-        The figure at the current settings, as a PNG image.
     """
+    from . import animation
+
+    png = animation.png_frame(explorer.figure, FALLBACK_DPI, FALLBACK_COLORS)
+    explorer.figure.canvas.draw()  # back to the figure's own resolution
     text = json.dumps(spec(explorer), allow_nan=False, separators=(",", ":"))
     # Inside <script>, "</" would end the element early.
     text = text.replace("</", "<\\/")
@@ -242,10 +251,10 @@ def _resolve(folder: str, relative: str) -> str:
     return "/".join(parts)
 
 
-def mime_bundle(explorer, widget_view: Mapping, png: bytes) -> dict:
+def mime_bundle(explorer, widget_view: Mapping) -> dict:
     """The output of a displayed explorer: the ipywidgets view and the static form."""
     return {
         "application/vnd.jupyter.widget-view+json": dict(widget_view),
-        "text/html": static_html(explorer, png),
+        "text/html": static_html(explorer),
         "text/plain": f"<explorer {explorer.name}>",
     }

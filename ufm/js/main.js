@@ -3,6 +3,8 @@
 // registers its explorers; once the page is parsed, every [data-ufm-explorer] element with a
 // registered twin is mounted (runtime.js), and the others keep their image and summary.
 import { mountAll } from "./runtime.js";
+import {} from "./explorers/model.js";
+import {} from "./explorers/results.js";
 import {} from "./explorers/limits.js";
 
 function start() {

@@ -64,6 +64,7 @@ export function registered(name) {
 
 export const RUNTIME_CSS = `
 .ufm-explorer.ufm-live { max-width: 100%; min-width: 0; }
+.ufm-explorer.ufm-live .ufm-note { display: none; }
 .ufm-controls {
   display: grid;
   grid-template-columns: repeat(auto-fill, minmax(min(100%, 13rem), 1fr));

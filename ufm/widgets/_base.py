@@ -176,13 +176,14 @@ class Explorer:
         from .. import webview
 
         self.figure.canvas.draw()  # in case the figure was changed since the last update
-        png = self.png()
         if self._image is None:
             self._image = widgets.Image(
-                value=png, format="png", layout=widgets.Layout(max_width="100%", height="auto")
+                value=self.png(),
+                format="png",
+                layout=widgets.Layout(max_width="100%", height="auto"),
             )
         view = widgets.VBox([*self.controls.values(), self._status, self._image])
-        return webview.mime_bundle(self, view._repr_mimebundle_()[WIDGET_VIEW], png)
+        return webview.mime_bundle(self, view._repr_mimebundle_()[WIDGET_VIEW])
 
 
 def _show_message_only(fig: Figure, message: str) -> None:

@@ -364,9 +364,9 @@ def decay_explorer() -> Explorer:
         # + 0.0 turns the rounding noise -0.0 into 0.0.
         bias = np.round(run.bias, 3) + 0.0
         return (
-            f"{name}, λ = {lam:g}: NC1 {nc1}, NC2 {nc2}, NC3 {nc3}; WWᵀ is a simplex ETF up "
-            f"to {bounded(run.etf_error, '.0e', ROUNDING)}, of size {run.scale:.3g} × √N "
-            f"(strong collapse: 1); bias {bias}."
+            f"{name}, λ = {lam:g}: NC1 {nc1}, NC2 {nc2}, NC3 {nc3}; the distance of WWᵀ from a "
+            f"simplex ETF is {bounded(run.etf_error, '.0e', ROUNDING)}, its size "
+            f"{run.scale:.3g} × √N (strong collapse: 1); bias {bias}."
         )
 
     return _explorer(

@@ -83,6 +83,12 @@ def descent_explorer() -> Explorer:
     )
 
 
+#: The note on a run that diverges. Past the stability limit rounding errors grow with the
+#: iterates, so the step of divergence is not the same on every machine (nor in the
+#: JavaScript twin), and tests compare such messages up to that step.
+STEERED = "(Rounding errors steer such a run: the step can differ from machine to machine.)"
+
+
 def _message(C, N, p, lr, steps, trajectory) -> str | None:
     """What a reader should know about this run, or None."""
     limit = largest_stable_step(C, N)
@@ -90,7 +96,7 @@ def _message(C, N, p, lr, steps, trajectory) -> str | None:
     if trajectory.diverged_at is not None:
         notes.append(
             f"Diverged at step {trajectory.diverged_at}: the step size η = {lr:g} is far above "
-            f"the largest stable step 2/λ_max ≈ {limit:.3f}."
+            f"the largest stable step 2/λ_max ≈ {limit:.3f}. {STEERED}"
         )
     elif lr > limit:
         notes.append(

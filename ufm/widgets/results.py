@@ -219,8 +219,9 @@ def invariance_explorer() -> Explorer:
         ax_dist.set_ylim(FLOOR / 3, 10.0)
         off_S = bounded(sizes[:, 1].max(), ".1e", ROUNDING)
         descent_off_S = bounded(np.nanmax(gd.distance_to_S), ".1e", ROUNDING)
+        end = bounded(sizes[-1, 0], ".1e", ROUNDING)
         return (
-            f"The gradient shrinks from {sizes[0, 0]:.1e} to {sizes[-1, 0]:.1e}; its largest "
+            f"The gradient shrinks from {sizes[0, 0]:.1e} to {end}; its largest "
             f"part off S is {off_S}. The largest relative distance of gradient descent from S "
             f"is {descent_off_S}."
         )

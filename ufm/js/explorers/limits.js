@@ -523,8 +523,8 @@ function decay(values) {
     message:
       `${name}, λ = ${f(lam, "g")}: NC1 ${bounded(nc.nc1, ".1e", RISK_ROUNDING)}, ` +
       `NC2 ${bounded(nc.nc2_equiangular, ".1e", ROUNDING)}, ` +
-      `NC3 ${bounded(nc.nc3, ".1e", ROUNDING)}; WWᵀ is a simplex ETF up to ` +
-      `${bounded(run.etfError, ".0e", ROUNDING)}, of size ` +
+      `NC3 ${bounded(nc.nc3, ".1e", ROUNDING)}; the distance of WWᵀ from a simplex ETF is ` +
+      `${bounded(run.etfError, ".0e", ROUNDING)}, its size ` +
       `${f(run.scale, ".3g")} × √N (strong collapse: 1); bias ${numpyStr(npRound(run.bias.data, 3).map((v) => v + 0))}.`,
     alt:
       `Left: NC1, NC2 (angles) and NC3 per iteration on log-log axes for ${setting}; they end at ` +

@@ -1,0 +1,209 @@
+"""Every explorer is live on the built static page, and shows what the notebook shows.
+
+For each explorer of ``ufm.widgets.REGISTRY``, on its chapter's built page, in Chromium with
+the network blocked: the JavaScript twin mounts (controls, SVG figure, summary); each
+control is moved to its minimum, a middle value and its maximum (the others at their
+defaults), and each time
+
+- the summary line equals, as text, the Python explorer's ``.message`` at those values;
+- the figure changes (the drawn SVG differs from the one at the defaults);
+- every plotted series that has a ``key`` agrees with the line of the Python figure with
+  that label, in the panel of the same index, to 1e-9 relative to the series' largest
+  magnitude (or to its ``parityScale``: the scale of the two quantities a plotted
+  difference is taken of), up to ``exactUntil`` points where rounding steers the run (see
+  ``ufm/js/README.md``);
+
+with zero console errors, and the settings survive a reload through the URL fragment. (A
+run that diverges says that rounding steers it, so the step it names may differ.)
+"""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from browser import Visit, needs_browser
+
+import ufm.widgets as uw
+from ufm.widgets.model import STEERED
+
+pytest_plugins = ["book_build", "browser"]
+pytestmark = [needs_browser, pytest.mark.build]
+
+#: The chapter page of each group of explorers.
+PAGES = {"model": "book/model", "results": "book/results", "limits": "book/discussion"}
+RTOL = 1e-9
+
+
+def grid(control):
+    """Minimum, middle and maximum of a control, as values (JSON-ready)."""
+    kind = control["kind"]
+    if kind in ("select", "choice"):
+        options = [value for _, value in control["options"]]
+        return [options[0], options[len(options) // 2], options[-1]]
+    low, high, step = control["min"], control["max"], control["step"]
+    middle = low + round((high - low) / 2 / step) * step
+    points = [low, middle, high]
+    if kind == "int":
+        return [int(x) for x in points]
+    points = [round(x, 10) for x in points]
+    if kind == "log":
+        return [control["base"] ** x for x in points]
+    return points
+
+
+def python_series(explorer):
+    """``{(axes index, label): (x, y)}`` of the Python figure's labelled lines."""
+    out = {}
+    for i, ax in enumerate(explorer.figure.axes):
+        for line in ax.lines:
+            label = line.get_label()
+            if label and not label.startswith("_"):
+                out[(i, label)] = (
+                    np.asarray(line.get_xdata(), float),
+                    np.asarray(line.get_ydata(), float),
+                )
+    return out
+
+
+def series_problems(view, explorer, where):
+    problems = []
+    lines = python_series(explorer)
+    for i, panel in enumerate(view["panels"]):
+        for series in panel.get("series", []):
+            key = series.get("key")
+            if not key:
+                continue
+            if (i, key) not in lines:
+                problems.append(f"{where}: panel {i} series {key!r} has no Python line")
+                continue
+            until = series.get("exactUntil")
+            for axis, ours, theirs in zip("xy", (series["x"], series["y"]), lines[(i, key)]):
+                ours = np.asarray([np.nan if v is None else v for v in ours], float)
+                if until is not None:
+                    # Rounding steers the run after that point: the runs may even record a
+                    # different number of points from there on.
+                    until = min(until, ours.size, theirs.size)
+                    ours, theirs = ours[:until], theirs[:until]
+                if ours.shape != theirs.shape:
+                    problems.append(
+                        f"{where}: {key!r} {axis} has {ours.size} points, Python {theirs.size}"
+                    )
+                    continue
+                finite = np.isfinite(theirs)
+                if not np.array_equal(finite, np.isfinite(ours)):
+                    problems.append(f"{where}: {key!r} {axis} non-finite at other points")
+                    continue
+                if finite.any():
+                    scale = series.get("parityScale") or np.abs(theirs[finite]).max() or 1.0
+                    error = np.abs(ours[finite] - theirs[finite]).max() / scale
+                    if error > RTOL:
+                        problems.append(f"{where}: {key!r} {axis} differs by {error:.1e}")
+    return problems
+
+
+def same(a, b):
+    """Equal values of a control (numbers to rounding)."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return a == pytest.approx(b, rel=1e-9)
+
+
+#: The last view as JSON, typed arrays as lists (NaN and infinities become null).
+LAST_VIEW = """el => JSON.stringify(el.ufm.last,
+    (key, value) => ArrayBuffer.isView(value) ? Array.from(value) : value)"""
+
+SNAPSHOT = """el => {
+    const figure = el.querySelector('.ufm-figure');
+    return figure ? figure.innerHTML : '';
+}"""
+
+
+@pytest.mark.parametrize("name", sorted(uw.REGISTRY))
+def test_every_control_recomputes_the_static_page_as_the_notebook_does(
+    name, built_book, serve, browser, network
+):
+    document = PAGES[name.split(".")[0]]
+    visit = Visit(browser, network, serve(built_book.html) + f"{document}.html")
+    page = visit.page
+    problems = []
+    try:
+        element = page.locator(f'[data-ufm-explorer="{name}"]')
+        handle = element.element_handle()
+        page.wait_for_function("el => el.ufm && el.ufm.ready", arg=handle, timeout=30_000)
+        page.evaluate("el => el.ufm.ready", handle)
+        spec = page.evaluate("el => el.ufm.spec", handle)
+        defaults = {c["name"]: c["value"] for c in spec["controls"]}
+        assert element.locator("[data-ufm-control]").count() == len(spec["controls"])
+        explorer = uw.REGISTRY[name].factory()
+        at_defaults = page.evaluate(SNAPSHOT, handle)
+
+        def visit_setting(values, where):
+            explorer.set(**values)
+            page.evaluate("([el, v]) => el.ufm.set(v)", [handle, values])
+            summary = element.locator("[data-ufm-summary]").text_content().strip()
+            expected = explorer.message
+            if STEERED in summary and STEERED in expected:
+                # Where a run diverges is rounding's choice (the line says so).
+                summary, expected = (
+                    re.sub(r"^Diverged at step \d+:", "", m) for m in (summary, expected)
+                )
+            if summary != expected:
+                problems.append(f"{where}: page says {summary!r}, notebook {explorer.message!r}")
+            view = json.loads(page.evaluate(LAST_VIEW, handle))
+            problems.extend(series_problems(view, explorer, where))
+            return page.evaluate(SNAPSHOT, handle)
+
+        visit_setting(defaults, "defaults")
+        for control in spec["controls"]:
+            for value in grid(control):
+                values = {**defaults, control["name"]: value}
+                where = f"{control['name']}={value!r}"
+                drawn = visit_setting(values, where)
+                shown = json.loads(
+                    element.locator(f'[data-ufm-control="{control["name"]}"]').get_attribute(
+                        "data-ufm-value"
+                    )
+                )
+                if not same(shown, value):
+                    problems.append(f"{where}: the control shows {shown!r}")
+                if not same(value, control["value"]) and drawn == at_defaults:
+                    problems.append(f"{where}: the figure did not change")
+        problems += visit.errors
+    finally:
+        visit.close()
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+def test_a_link_with_settings_in_its_fragment_opens_the_explorer_at_those_settings(
+    built_book, serve, browser, network
+):
+    base = serve(built_book.html) + "book/model.html"
+    visit = Visit(browser, network, base)
+    try:
+        handle = visit.page.locator('[data-ufm-explorer="model.descent"]').element_handle()
+        visit.page.wait_for_function("el => el.ufm && el.ufm.ready", arg=handle)
+        visit.page.evaluate("el => el.ufm.ready", handle)
+        visit.page.evaluate("el => el.ufm.set({eps: 0.001, lr: 1.5, C: 4})", handle)
+        fragment = visit.page.evaluate("() => location.hash")
+        summary = visit.page.locator(
+            '[data-ufm-explorer="model.descent"] [data-ufm-summary]'
+        ).text_content()
+    finally:
+        visit.close()
+    assert fragment.startswith("#model.descent:")
+    reopened = Visit(browser, network, base + fragment)
+    try:
+        handle = reopened.page.locator('[data-ufm-explorer="model.descent"]').element_handle()
+        reopened.page.wait_for_function("el => el.ufm && el.ufm.ready", arg=handle)
+        reopened.page.evaluate("el => el.ufm.ready", handle)
+        values = reopened.page.evaluate("el => el.ufm.values()", handle)
+        again = reopened.page.locator(
+            '[data-ufm-explorer="model.descent"] [data-ufm-summary]'
+        ).text_content()
+        errors = reopened.errors
+    finally:
+        reopened.close()
+    assert (values["eps"], values["lr"], values["C"]) == (pytest.approx(0.001), 1.5, 4)
+    assert again == summary
+    assert not errors

@@ -1,0 +1,219 @@
+"""The JavaScript explorers of the model and results chapters show what the Python ones show.
+
+For each of ``model.descent``, ``results.perturbation``, ``results.invariance``,
+``results.convergence``, ``results.riccati`` and ``results.linearisation``, at its defaults,
+at each control's minimum, middle and maximum (the others at their defaults) and at a few
+random settings (fixed seed), the JavaScript twin (``ufm/js/explorers/*.js``, run by ONE
+node process per explorer through ``tests/js/explorer_check_results.mjs``) is compared with
+``REGISTRY[name].factory()`` → ``.set(**values)``:
+
+- its summary line equals the explorer's ``.message`` as text, except the numbers that are
+  rounding noise in ufm itself (``ROUNDING``: their digits depend on the order of every
+  floating-point operation, so numpy on another machine prints others too), where both
+  must be at rounding level and the rest of the line equal, and the step at which a run
+  that rounding steers diverges;
+- every series with a ``key`` equals the line of the Python figure with that label, in the
+  axes of the same index, to 1e-9 relative to the series' largest magnitude, or to its
+  ``parityScale`` (a plotted difference: the size of the quantities it is taken of), and
+  in its first ``exactUntil`` points only when rounding steers the run after them (descent
+  above the stability limit); NaN at the same places (see ``ufm/js/README.md``).
+
+The Python figures are not rendered (only their artists' data are read). Without node the
+tests are skipped, unless UFM_REQUIRE_NODE=1. With UFM_PARITY_REPORT=1 the largest
+difference and the number of settings compared are printed per explorer.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ufm import webview
+from ufm.widgets import REGISTRY
+from ufm.widgets.model import STEERED
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "tests" / "js" / "explorer_check_results.mjs"
+RTOL = 1e-9
+#: Random settings per explorer, besides the defaults and the corners of each control.
+RANDOM_SETTINGS = 6
+NAMES = (
+    "model.descent",
+    "results.perturbation",
+    "results.invariance",
+    "results.convergence",
+    "results.riccati",
+    "results.linearisation",
+)
+#: Per explorer: [largest series difference, settings compared] (UFM_PARITY_REPORT=1).
+REPORT: dict[str, list] = {}
+
+
+@pytest.fixture(scope="module")
+def node():
+    path = shutil.which("node")
+    if path is None:
+        reason = "node is not installed (not on PATH), so ufm/js cannot be run"
+        if os.environ.get("UFM_REQUIRE_NODE") == "1":
+            pytest.fail(f"{reason}; UFM_REQUIRE_NODE=1 requires these tests to run")
+        pytest.skip(reason)
+    yield path
+    if os.environ.get("UFM_PARITY_REPORT") == "1":
+        print("\nlargest series difference (relative), settings compared:")
+        for name, (worst, count) in sorted(REPORT.items()):
+            print(f"  {name:<24} {worst:.2e}  {count}")
+
+
+def run_node(node, settings):
+    """The JavaScript views of ``settings`` ([{name, values, data}]), from one process."""
+    done = subprocess.run(
+        [node, str(RUNNER)],
+        input=json.dumps(settings),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+# ---------------------------------------------------------------------------------------
+# The settings visited.
+
+
+def grid_values(control):
+    """Every value of a control's slider (kind int, float or log)."""
+    low, high, step = control["min"], control["max"], control["step"]
+    count = int(round((high - low) / step)) + 1
+    points = [round(low + k * step, 10) for k in range(count)]
+    if control["kind"] == "int":
+        return [int(x) for x in points]
+    if control["kind"] == "log":
+        return [control["base"] ** x for x in points]
+    return points
+
+
+def settings_of(name):
+    """Defaults; each control at its minimum, middle and maximum; random combinations."""
+    spec = webview.spec(REGISTRY[name].factory())
+    controls = spec["controls"]
+    defaults = {c["name"]: c["value"] for c in controls}
+    out = [defaults]
+    for control in controls:
+        values = grid_values(control)
+        for value in (values[0], values[(len(values) - 1) // 2], values[-1]):
+            out.append({**defaults, control["name"]: value})
+    rng = np.random.default_rng(20240611)
+    for _ in range(RANDOM_SETTINGS):
+        setting = {}
+        for control in controls:
+            values = grid_values(control)
+            setting[control["name"]] = values[int(rng.integers(len(values)))]
+        out.append(setting)
+    return spec, out
+
+
+# ---------------------------------------------------------------------------------------
+# Comparing.
+
+
+def python_series(explorer):
+    """``{(axes index, label): (x, y)}`` of the Python figure's labelled lines."""
+    out = {}
+    for i, ax in enumerate(explorer.figure.axes):
+        for line in ax.lines:
+            label = line.get_label()
+            if label and not label.startswith("_"):
+                out[(i, label)] = (
+                    np.asarray(line.get_xdata(), float),
+                    np.asarray(line.get_ydata(), float),
+                )
+    return out
+
+
+def series_differences(view, explorer, where):
+    """The largest relative difference of the keyed series, and the problems found."""
+    problems, worst = [], 0.0
+    lines = python_series(explorer)
+    for i, panel in enumerate(view["panels"]):
+        for series in panel.get("series", []):
+            key = series.get("key")
+            if not key:
+                continue
+            if (i, key) not in lines:
+                problems.append(f"{where}: panel {i} series {key!r} has no Python line")
+                continue
+            until = series.get("exactUntil")
+            x = series.get("x", list(range(len(series["y"]))))
+            for axis, ours, theirs in zip("xy", (x, series["y"]), lines[(i, key)]):
+                ours = np.asarray([np.nan if v is None else v for v in ours], float)
+                # A run that rounding steers may diverge in another stretch between
+                # snapshots, and record other steps after it.
+                steered = until is not None and min(ours.size, theirs.size) >= until
+                if ours.shape != theirs.shape and not steered:
+                    problems.append(
+                        f"{where}: {key!r} {axis}: {ours.size} points, Python {theirs.size}"
+                    )
+                    continue
+                ours, theirs = ours[:until], theirs[:until]
+                finite = np.isfinite(theirs)
+                if not np.array_equal(finite, np.isfinite(ours)):
+                    problems.append(f"{where}: {key!r} {axis} is not finite at other points")
+                    continue
+                if finite.any():
+                    scale = series.get("parityScale") or np.abs(theirs[finite]).max() or 1.0
+                    error = np.abs(ours[finite] - theirs[finite]).max() / scale
+                    worst = max(worst, error)
+                    if error > RTOL:
+                        problems.append(f"{where}: {key!r} {axis} differs by {error:.1e}")
+    return worst, problems
+
+
+def message_problems(name, view, theirs, where):
+    """Differences between the summary lines.
+
+    A run that diverges says that rounding steers it (``ufm.widgets.model.STEERED``): the
+    step at which it diverges is rounding's choice, so there both lines must report a
+    divergence, at any step. Everything else is compared as text.
+    """
+    ours = view["message"]
+    if STEERED in ours and STEERED in theirs:
+        pattern = r"^Diverged at step \d+:"
+        ours, theirs = re.sub(pattern, "Diverged:", ours), re.sub(pattern, "Diverged:", theirs)
+    if ours != theirs:
+        return [f"{where}: JavaScript says {ours!r}, Python {theirs!r}"]
+    return []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_javascript_explorer_shows_the_python_explorers_message_and_curves(node, name):
+    spec, settings = settings_of(name)
+    views = run_node(node, [{"name": name, "values": v, "data": spec["data"]} for v in settings])
+    explorer = REGISTRY[name].factory()
+    explorer.figure.canvas.draw = lambda: None  # the artists' data suffice
+    problems, worst = [], 0.0
+    for values, view in zip(settings, views):
+        where = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        explorer.set(**values)
+        if "error" in view:
+            message = f"Cannot show this setting: {view['error']}"
+            if message != explorer.message:
+                problems.append(
+                    f"{where}: JavaScript raised {message!r}, Python {explorer.message!r}"
+                )
+            continue
+        assert set(view) >= {"message", "alt", "panels"}
+        assert len(view["panels"]) == len(explorer.figure.axes), where
+        assert view["alt"], where
+        problems += message_problems(name, view, explorer.message, where)
+        difference, found = series_differences(view, explorer, where)
+        worst = max(worst, difference)
+        problems += found
+    REPORT[name] = [worst, len(settings)]
+    assert not problems, f"{name}:\n" + "\n".join(problems)
