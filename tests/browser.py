@@ -99,23 +99,35 @@ def network():
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory, network):
+def playwright():
+    """The one Playwright of the session (its sync API cannot run twice at once); modules
+    that need a browser of their own launch it from here."""
     if MISSING:
         pytest.fail(f"UFM_REQUIRE_BROWSER is set, but {MISSING}")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-            service_workers="block",
-        )
-        context.route("**/*", network.route)
-        yield context
-        context.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+def launch_context(playwright, folder, **options):
+    """A fresh Chromium profile in ``folder`` (the book's viewport unless ``options`` say
+    otherwise)."""
+    return playwright.chromium.launch_persistent_context(
+        str(folder),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        **{"viewport": {"width": 1280, "height": 900}, "service_workers": "block", **options},
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright, tmp_path_factory, network):
+    context = launch_context(playwright, tmp_path_factory.mktemp("chromium-profile"))
+    context.route("**/*", network.route)
+    yield context
+    context.close()
 
 
 class Visit:

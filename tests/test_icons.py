@@ -47,7 +47,7 @@ import pydata_sphinx_theme
 import pytest
 import sphinx_book_theme
 from book_build import ROOT, page_tags, source_of, toc_documents
-from browser import CHROMIUM, CHROMIUM_ARGS, MISSING, needs_browser
+from browser import launch_context, needs_browser
 from fontTools.ttLib import TTFont
 from sphinx.errors import ExtensionError
 
@@ -566,22 +566,10 @@ def site(built_book, serve):
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    if MISSING:
-        pytest.fail(f"UFM_REQUIRE_BROWSER is set, but {MISSING}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-            service_workers="block",
-        )
-        yield context
-        context.close()
+def chromium(playwright, tmp_path_factory):
+    context = launch_context(playwright, tmp_path_factory.mktemp("chromium-profile"))
+    yield context
+    context.close()
 
 
 WEBFONT_URL = re.compile(r"/_static/vendor/fontawesome/webfonts/([\w.-]+)(?:\?|$)")

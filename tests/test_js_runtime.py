@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, MISSING, needs_browser
+from browser import CHROMIUM, CHROMIUM_ARGS, needs_browser
 
 pytest_plugins = ["browser"]
 pytestmark = needs_browser
@@ -44,17 +44,12 @@ def base_url(serve):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if MISSING:
-        pytest.fail(f"UFM_REQUIRE_BROWSER is set, but {MISSING}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+def browser(playwright):
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 class Visit:
