@@ -207,3 +207,45 @@ def test_a_link_with_settings_in_its_fragment_opens_the_explorer_at_those_settin
     assert (values["eps"], values["lr"], values["C"]) == (pytest.approx(0.001), 1.5, 4)
     assert again == summary
     assert not errors
+
+
+CONTRAST = """el => {
+    const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+    const background = node => {
+        for (; node; node = node.parentElement) {
+            const c = rgb(getComputedStyle(node).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+    };
+    const luminance = ([r, g, b]) => {
+        const f = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    return Array.from(el.querySelectorAll('label, [data-ufm-summary], svg text')).map(t => {
+        const a = luminance(rgb(getComputedStyle(t).color).slice(0, 3));
+        const b = luminance(background(t));
+        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    });
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_explorers_text_reads_on_its_background_in_both_themes(
+    theme, built_book, serve, browser, network
+):
+    visit = Visit(browser, network, serve(built_book.html) + "book/results.html", theme)
+    try:
+        low = {}
+        for name in ("results.perturbation", "results.riccati"):
+            handle = visit.page.locator(f'[data-ufm-explorer="{name}"]').element_handle()
+            visit.page.wait_for_function("el => el.ufm", arg=handle)
+            visit.page.evaluate("el => el.ufm.ready", handle)
+            ratios = visit.page.evaluate(CONTRAST, handle)
+            assert len(ratios) > 10, name
+            low[name] = min(ratios)
+        errors = visit.errors
+    finally:
+        visit.close()
+    assert all(ratio >= 4.5 for ratio in low.values()), low
+    assert not errors

@@ -64,6 +64,13 @@ export function registered(name) {
 
 export const RUNTIME_CSS = `
 .ufm-explorer.ufm-live { max-width: 100%; min-width: 0; }
+/* In the dark theme pydata-sphinx-theme puts HTML outputs on a light panel (for tables and
+   images drawn for white paper); a live explorer draws in the page's own colours. */
+html[data-theme="dark"] .bd-content div.cell_output .text_html:has(.ufm-explorer.ufm-live) {
+  background-color: transparent;
+  color: var(--pst-color-text-base, inherit);
+}
+.ufm-explorer.ufm-live, .ufm-explorer.ufm-live label { color: var(--pst-color-text-base, inherit); }
 .ufm-explorer.ufm-live .ufm-note { display: none; }
 .ufm-controls {
   display: grid;
