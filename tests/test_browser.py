@@ -13,6 +13,7 @@ of the table of contents:
 - every image has loaded;
 - every saved widget view is rendered by the widget manager;
 - every animation's controls change its frame, and every switch shows the chosen view;
+- it transfers at most 3 MB, everything it loads included;
 - every solution starts collapsed.
 
 A screenshot of each page, in the light and in the dark theme, goes to
@@ -192,6 +193,23 @@ def player_problems(page):
     return problems
 
 
+#: What a page may transfer when it is opened, everything it loads included (bytes).
+MAX_TRANSFER = 3_000_000
+
+
+def weight_problems(page):
+    """The bytes of the page and of everything it loaded (scripts, styles, fonts, images),
+    as the browser's resource timing reports them (cached resources count too)."""
+    total = page.evaluate(
+        """() => performance.getEntriesByType("navigation").concat(
+            performance.getEntriesByType("resource"))
+            .reduce((sum, e) => sum + (e.encodedBodySize || 0), 0)"""
+    )
+    return [f"the page transfers {total:,} bytes (at most {MAX_TRANSFER:,})"] * (
+        total > MAX_TRANSFER
+    )
+
+
 def switch_problems(page):
     problems = []
     switches = page.locator(".ufm-switch")
@@ -227,7 +245,7 @@ def test_page_reads_offline_in_the_light_theme(document, built_book, serve, brow
             *widget_problems(page),
             *solution_problems(page),
         ]
-        problems += player_problems(page) + switch_problems(page)
+        problems += player_problems(page) + switch_problems(page) + weight_problems(page)
         problems += visit.errors
         problems += [f"request to another host: {url}" for url in network.blocked]
     finally:
