@@ -4,7 +4,7 @@ For each of ``model.descent``, ``results.perturbation``, ``results.invariance``,
 ``results.convergence``, ``results.riccati`` and ``results.linearisation``, at its defaults,
 at each control's minimum, middle and maximum (the others at their defaults) and at a few
 random settings (fixed seed), the JavaScript twin (``ufm/js/explorers/*.js``, run by ONE
-node process per explorer through ``tests/js/explorer_check_results.mjs``) is compared with
+node process per explorer through ``tests/js/explorer_check.mjs``) is compared with
 ``REGISTRY[name].factory()`` → ``.set(**values)``:
 
 - its summary line equals the explorer's ``.message`` as text, except the numbers that are
@@ -26,7 +26,6 @@ difference and the number of settings compared are printed per explorer.
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from ufm.widgets import REGISTRY
 from ufm.widgets.model import STEERED
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNNER = ROOT / "tests" / "js" / "explorer_check_results.mjs"
+RUNNER = ROOT / "tests" / "js" / "explorer_check.mjs"
 RTOL = 1e-9
 #: Random settings per explorer, besides the defaults and the corners of each control.
 RANDOM_SETTINGS = 6
@@ -54,15 +53,10 @@ NAMES = (
 REPORT: dict[str, list] = {}
 
 
-@pytest.fixture(scope="module")
-def node():
-    path = shutil.which("node")
-    if path is None:
-        reason = "node is not installed (not on PATH), so ufm/js cannot be run"
-        if os.environ.get("UFM_REQUIRE_NODE") == "1":
-            pytest.fail(f"{reason}; UFM_REQUIRE_NODE=1 requires these tests to run")
-        pytest.skip(reason)
-    yield path
+@pytest.fixture(scope="module", autouse=True)
+def parity_report():
+    """With UFM_PARITY_REPORT=1, print the largest series difference per explorer."""
+    yield
     if os.environ.get("UFM_PARITY_REPORT") == "1":
         print("\nlargest series difference (relative), settings compared:")
         for name, (worst, count) in sorted(REPORT.items()):
@@ -209,6 +203,8 @@ def test_the_javascript_explorer_shows_the_python_explorers_message_and_curves(n
                 )
             continue
         assert set(view) >= {"message", "alt", "panels"}
+        if "invalid" in view:
+            problems.append(f"{where}: plot.validatePanels: {view['invalid']}")
         assert len(view["panels"]) == len(explorer.figure.axes), where
         assert view["alt"], where
         problems += message_problems(name, view, explorer.message, where)

@@ -11,8 +11,6 @@ which makes them fail instead.
 """
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from fractions import Fraction
@@ -133,17 +131,6 @@ def python_format(x, spec):
         return format(x, spec)
     except (ValueError, OverflowError) as error:
         return {"error": str(error)}
-
-
-@pytest.fixture(scope="module")
-def node():
-    path = shutil.which("node")
-    if path is None:
-        reason = "node is not installed (not on PATH), so ufm/js/format.js cannot be run"
-        if os.environ.get("UFM_REQUIRE_NODE") == "1":
-            pytest.fail(f"{reason}; UFM_REQUIRE_NODE=1 requires these tests to run")
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -26,14 +26,12 @@ Without node these tests are skipped, unless UFM_REQUIRE_NODE=1, which makes the
 With UFM_PARITY_REPORT=1 the largest difference seen per function is printed at the end.
 """
 
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from js_bridge import call, decode, difference, run_node
 
 from ufm import collapse, dynamics, experiments, spectrum, subspace
 from ufm.collapse import class_summary, strong_collapse
@@ -48,15 +46,10 @@ TOL = 1e-9
 PARITY: dict[str, float] = {}
 
 
-@pytest.fixture(scope="module")
-def node():
-    path = shutil.which("node")
-    if path is None:
-        reason = "node is not installed (not on PATH), so ufm/js cannot be run"
-        if os.environ.get("UFM_REQUIRE_NODE") == "1":
-            pytest.fail(f"{reason}; UFM_REQUIRE_NODE=1 requires these tests to run")
-        pytest.skip(reason)
-    yield path
+@pytest.fixture(scope="module", autouse=True)
+def parity_report():
+    """With UFM_PARITY_REPORT=1, print the largest difference per function at the end."""
+    yield
     if os.environ.get("UFM_PARITY_REPORT") == "1":
         width = max(map(len, PARITY), default=0)
         print("\nlargest difference per function (relative to the series' largest magnitude):")
@@ -68,51 +61,9 @@ def node():
 # Calling the ports.
 
 
-def encode(x):
-    if isinstance(x, ReducedState):
-        return {
-            "type": "ReducedState",
-            **{k: encode(getattr(x, k)) for k in "Hbar Sigma W b".split()},
-            "N": x.N,
-        }
-    if isinstance(x, np.ndarray):
-        return {"shape": list(x.shape), "data": x.astype(float).ravel().tolist()}
-    if isinstance(x, (list, tuple)):
-        return [encode(v) for v in x]
-    if isinstance(x, dict):
-        return {k: encode(v) for k, v in x.items()}
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    return x
-
-
-def decode(x):
-    if isinstance(x, list):
-        return [decode(v) for v in x]
-    if isinstance(x, dict):
-        if "shape" in x and "data" in x:
-            return np.array(x["data"], dtype=float).reshape(x["shape"])
-        if x.get("type") == "ReducedState":
-            return ReducedState(*(decode(x[k]) for k in "Hbar Sigma W b".split()), x["N"])
-        return {k: decode(v) for k, v in x.items()}
-    return x
-
-
-def call(fn, *args, **kwargs):
-    return {"fn": fn, "args": list(args), "kwargs": kwargs}
-
-
 def run_js(node, calls):
     """The results of the calls, in order (an error comes back as {"error", "type"})."""
-    text = json.dumps(encode(calls))
-    done = subprocess.run(
-        [node, str(RUNNER)], input=text, capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
-    assert len(out) == len(calls)
+    out = run_node(node, RUNNER, calls)
     return [decode(entry["result"]) if "result" in entry else entry for entry in out]
 
 
@@ -122,21 +73,6 @@ def results(node, calls):
     for c, r in zip(calls, out):
         assert not (isinstance(r, dict) and "error" in r and "type" in r), (c["fn"], r)
     return out
-
-
-def difference(got, expected):
-    """max |got - expected| / max |expected| over the finite entries (NaN where equal)."""
-    got = np.asarray(got, dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    finite = np.isfinite(expected)
-    assert np.array_equal(finite, np.isfinite(got)), "non-finite entries differ"
-    assert np.array_equal(np.isnan(expected), np.isnan(got)), "NaN entries differ"
-    if not finite.any():
-        return 0.0
-    scale = np.abs(expected[finite]).max()
-    gap = np.abs(got[finite] - expected[finite]).max()
-    return 0.0 if gap == 0 else gap / scale
 
 
 def assert_close(name, got, expected, tol=TOL):

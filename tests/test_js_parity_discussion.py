@@ -34,13 +34,11 @@ that is zero but for rounding by its bound, "below 1e-20", never by its noisy di
 """
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from js_bridge import call, decode, difference, run_node
 
 import ufm.widgets as uw
 import ufm.widgets.limits  # noqa: F401  (registers the explorers)
@@ -74,61 +72,8 @@ NAMES = (
 )
 
 
-@pytest.fixture(scope="module")
-def node():
-    path = shutil.which("node")
-    if path is None:
-        reason = "node is not installed (not on PATH), so ufm/js cannot be run"
-        if os.environ.get("UFM_REQUIRE_NODE") == "1":
-            pytest.fail(f"{reason}; UFM_REQUIRE_NODE=1 requires these tests to run")
-        pytest.skip(reason)
-    return path
-
-
 # ---------------------------------------------------------------------------------------
 # Running the ports.
-
-
-def encode(x):
-    if isinstance(x, np.ndarray):
-        return {"shape": list(x.shape), "data": x.astype(float).ravel().tolist()}
-    if isinstance(x, (list, tuple)):
-        return [encode(v) for v in x]
-    if isinstance(x, dict):
-        return {k: encode(v) for k, v in x.items()}
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    return x
-
-
-def decode(x):
-    if isinstance(x, list):
-        return [decode(v) for v in x]
-    if isinstance(x, dict):
-        if "shape" in x and "data" in x:
-            return np.array(x["data"], dtype=float).reshape(x["shape"])
-        return {k: decode(v) for k, v in x.items()}
-    return x
-
-
-def call(fn, *args, **kwargs):
-    return {"fn": fn, "args": list(args), "kwargs": kwargs}
-
-
-def run_node(node, script, calls):
-    done = subprocess.run(
-        [node, str(script)],
-        input=json.dumps(encode(calls)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
-    assert len(out) == len(calls)
-    return out
 
 
 def ported(node, calls):
@@ -137,19 +82,6 @@ def ported(node, calls):
     for c, entry in zip(calls, out):
         assert "result" in entry, (c["fn"], entry)
     return [decode(entry["result"]) for entry in out]
-
-
-def difference(got, expected):
-    """max |got - expected| / max |expected| over the finite entries."""
-    got = np.asarray(got, dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    finite = np.isfinite(expected)
-    assert np.array_equal(finite, np.isfinite(got)), "non-finite entries differ"
-    assert np.array_equal(np.isnan(expected), np.isnan(got)), "NaN entries differ"
-    if not finite.any():
-        return 0.0
-    return np.abs(got[finite] - expected[finite]).max() / (np.abs(expected[finite]).max() or 1.0)
 
 
 def assert_close(name, got, expected, tol=TOL):

@@ -7,9 +7,7 @@ skipped, unless UFM_REQUIRE_NODE=1, which makes them fail instead.
 import ctypes
 import ctypes.util
 import json
-import os
 import platform
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -48,17 +46,6 @@ OPS = [
 ZIGGURAT_R = 3.6541528853610087963519472518
 #: ziggurat_exp_r: the same for the exponential ziggurat.
 ZIGGURAT_EXP_R = 7.6971174701310497140446280481
-
-
-@pytest.fixture(scope="module")
-def node():
-    path = shutil.which("node")
-    if path is None:
-        reason = "node is not installed (not on PATH), so ufm/js/random.js cannot be run"
-        if os.environ.get("UFM_REQUIRE_NODE") == "1":
-            pytest.fail(f"{reason}; UFM_REQUIRE_NODE=1 requires these tests to run")
-        pytest.skip(reason)
-    return path
 
 
 def run(node, *args, stdin=None):

@@ -1,68 +1,49 @@
-// Runs the JavaScript explorers of the discussion chapter (ufm/js/explorers/limits.js) for
-// tests/test_js_parity_discussion.py, without a page.
+// Runs the JavaScript explorers (ufm/js/explorers/*.js) without a page, for
+// tests/test_js_explorers.py and tests/test_js_parity_discussion.py.
 //
 //   node explorer_check.mjs < calls.json > views.json
 //
 // stdin is a JSON list of calls {"name": "limits.narrow", "values": {...}, "data": {...},
 // "repeat": n (optional)}: run(values, data) of the explorer of that name (the spec's data;
-// {} if left out), n times when "repeat" is given. stdout is a JSON list with one entry per
-// call: the view {message, alt, panels} (typed arrays as lists; NaN, Infinity and -Infinity
-// written as Python's json reads them) and "ms": [...] (the time of each run) when repeated,
-// or {"error": message, "type": "Error" | ...} when run throws (the runtime would show
+// {} if left out), then n more times, timed, when "repeat" is given. stdout is a JSON list
+// with one entry per call (codec.mjs): the view {message, alt, panels} and "ms": [...] when
+// repeated, or {"error": message, "type": "Error" | ...} when run throws (the page would show
 // "Cannot show this setting: <message>"). A view whose panels plot.validatePanels rejects
-// (the runtime would show that as an error) gets "invalid": the message.
+// (the page would show that as an error too) gets "invalid": the message.
 //
 // runtime.js is imported as the page imports it (it touches no DOM until an explorer is
-// mounted), so the explorers register themselves as on the page; they are called through
-// the module's `explorers` export.
-import { readFileSync } from "node:fs";
+// mounted); each chapter module exports `explorers`, its run functions by name.
+import { encode, readCalls } from "./codec.mjs";
+import { validatePanels } from "../../ufm/js/plot.js";
 
-const { explorers } = await import("../../ufm/js/explorers/limits.js");
-const { validatePanels } = await import("../../ufm/js/plot.js");
-
-function number(x) {
-  if (Number.isNaN(x)) return "NaN";
-  if (x === Infinity) return "Infinity";
-  if (x === -Infinity) return "-Infinity";
-  return JSON.stringify(x);
+const runs = {};
+for (const chapter of ["model", "results", "limits"]) {
+  Object.assign(runs, (await import(`../../ufm/js/explorers/${chapter}.js`)).explorers);
 }
 
-function encode(x) {
-  if (x === null || x === undefined) return "null";
-  if (typeof x === "number") return number(x);
-  if (typeof x === "boolean" || typeof x === "string") return JSON.stringify(x);
-  if (ArrayBuffer.isView(x)) return `[${Array.from(x, number).join(",")}]`;
-  if (Array.isArray(x)) return `[${x.map(encode).join(",")}]`;
-  const entries = Object.entries(x)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${JSON.stringify(k)}:${encode(v)}`);
-  return `{${entries.join(",")}}`;
-}
-
-const calls = JSON.parse(readFileSync(0, "utf8"));
 const out = [];
-for (const call of calls) {
-  const explorer = explorers[call.name];
-  let entry;
+for (const { name, values, data = {}, repeat = 0 } of readCalls()) {
   try {
-    if (explorer === undefined) throw new Error(`no JavaScript explorer ${call.name}`);
-    const ms = [];
-    let view;
-    for (let i = 0; i < (call.repeat ?? 1); i++) {
-      const start = performance.now();
-      view = explorer.run({ ...call.values }, call.data ?? {});
-      ms.push(performance.now() - start);
-    }
-    let invalid;
+    const run = runs[name];
+    if (run === undefined) throw new Error(`no JavaScript explorer named ${name}`);
+    const view = await run({ ...values }, data);
+    const entry = { ...view };
     try {
       validatePanels(view.panels);
     } catch (error) {
-      invalid = error.message;
+      entry.invalid = error.message;
     }
-    entry = encode({ ...view, invalid, ...(call.repeat ? { ms } : {}) });
+    if (repeat > 0) {
+      entry.ms = [];
+      for (let i = 0; i < repeat; i++) {
+        const start = performance.now();
+        await run({ ...values }, data);
+        entry.ms.push(performance.now() - start);
+      }
+    }
+    out.push(encode(entry));
   } catch (error) {
-    entry = encode({ error: error.message, type: error.name });
+    out.push(encode({ error: error.message, type: error.name }));
   }
-  out.push(entry);
 }
 process.stdout.write(`[${out.join(",\n")}]\n`);

@@ -19,13 +19,13 @@
 // objects (their keys as in JavaScript), arrays as lists.
 //
 // To make a module callable, add its name to MODULES.
-import { readFileSync } from "node:fs";
+import { encode as encodeJSON, readCalls } from "./codec.mjs";
 
 const MODULES = ["linalg", "model", "collapse", "subspace", "dynamics", "spectrum", "experiments", "extensions", "discussion"];
 
 // Only the modules the calls name are loaded (a module being written elsewhere cannot break
 // the calls of the others).
-const calls = JSON.parse(readFileSync(0, "utf8"));
+const calls = readCalls();
 const modules = {};
 const wanted = new Set(["dynamics", ...calls.map((c) => String(c.fn).split(".")[0])]);
 for (const name of MODULES) {
@@ -45,25 +45,13 @@ function decode(x) {
   return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, decode(v)]));
 }
 
-function number(x) {
-  if (Number.isNaN(x)) return "NaN";
-  if (x === Infinity) return "Infinity";
-  if (x === -Infinity) return "-Infinity";
-  return JSON.stringify(x);
-}
-
+/** codec.mjs's encode, with a reduced state written as ufm_check's callers read it. */
 function encode(x) {
-  if (x === null || x === undefined) return "null";
-  if (typeof x === "number") return number(x);
-  if (typeof x === "boolean" || typeof x === "string") return JSON.stringify(x);
-  if (ArrayBuffer.isView(x)) return `[${Array.from(x, number).join(",")}]`;
-  if (Array.isArray(x)) return `[${x.map(encode).join(",")}]`;
-  if (x instanceof ReducedState) {
-    const { Hbar, Sigma, W, b, N } = x;
+  return encodeJSON(x, (v) => {
+    if (!(v instanceof ReducedState)) return undefined;
+    const { Hbar, Sigma, W, b, N } = v;
     return encode({ type: "ReducedState", Hbar, Sigma, W, b, N });
-  }
-  const entries = Object.entries(x).map(([k, v]) => `${JSON.stringify(k)}:${encode(v)}`);
-  return `{${entries.join(",")}}`;
+  });
 }
 
 function resolve(fn) {

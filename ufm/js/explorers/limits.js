@@ -630,11 +630,11 @@ function imbalance(values) {
 
 /** The five explorers by name (also registered with runtime.js). */
 export const explorers = {
-  "limits.initialisation": { run: initialisation },
-  "limits.narrow": { run: narrow },
-  "limits.step_size": { run: stepSize },
-  "limits.decay": { run: decay },
-  "limits.imbalance": { run: imbalance },
+  "limits.initialisation": initialisation,
+  "limits.narrow": narrow,
+  "limits.step_size": stepSize,
+  "limits.decay": decay,
+  "limits.imbalance": imbalance,
 };
 
-for (const [name, explorer] of Object.entries(explorers)) register(name, explorer);
+for (const [name, run] of Object.entries(explorers)) register(name, { run });

@@ -1,0 +1,93 @@
+"""Calling the JavaScript of ``ufm/js`` from the tests, through node and JSON.
+
+The harnesses in ``tests/js`` read a JSON list of calls on stdin and write a JSON list of
+results (``tests/js/codec.mjs``). Here: :func:`encode` and :func:`decode` (numpy arrays as
+``{"shape", "data"}``, a ``ReducedState`` by its parts), :func:`call`, :func:`run_node`, and
+:func:`difference`, the one measure of agreement the parity tests use: the largest absolute
+difference over the finite entries, relative to the largest magnitude of the expected ones,
+with non-finite entries required at the same places.
+
+PYTEST_DONT_REWRITE: a helper module, with no assertions of its own to rewrite.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+
+from ufm.reduced import ReducedState
+
+#: The parts of a reduced state, in the order of its constructor (then ``N``).
+STATE = ("Hbar", "Sigma", "W", "b")
+
+
+def encode(x):
+    """``x`` with numpy arrays, numbers and reduced states as JSON has them."""
+    if isinstance(x, ReducedState):
+        return {"type": "ReducedState", **{k: encode(getattr(x, k)) for k in STATE}, "N": x.N}
+    if isinstance(x, np.ndarray):
+        return {"shape": list(x.shape), "data": x.astype(float).ravel().tolist()}
+    if isinstance(x, (list, tuple)):
+        return [encode(v) for v in x]
+    if isinstance(x, dict):
+        return {k: encode(v) for k, v in x.items()}
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return x
+
+
+def decode(x):
+    """The inverse of :func:`encode` for what the harnesses write."""
+    if isinstance(x, list):
+        return [decode(v) for v in x]
+    if isinstance(x, dict):
+        if "shape" in x and "data" in x:
+            return np.array(x["data"], dtype=float).reshape(x["shape"])
+        if x.get("type") == "ReducedState":
+            return ReducedState(*(decode(x[k]) for k in STATE), x["N"])
+        return {k: decode(v) for k, v in x.items()}
+    return x
+
+
+def call(fn, *args, **kwargs):
+    """A call of ``tests/js/ufm_check.mjs``: ``fn`` is ``"module.name"``."""
+    return {"fn": fn, "args": list(args), "kwargs": kwargs}
+
+
+def run_node(node, script, calls):
+    """The JSON list ``script`` writes for ``calls`` (one entry per call, not decoded)."""
+    done = subprocess.run(
+        [node, str(script)],
+        input=json.dumps(encode(calls)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{script} failed:\n{done.stderr}")
+    out = json.loads(done.stdout)
+    if len(out) != len(calls):
+        raise RuntimeError(f"{script} answered {len(out)} of {len(calls)} calls")
+    return out
+
+
+def difference(got, expected):
+    """max |got - expected| / max |expected| over the finite entries; the non-finite entries
+    (and which of them are NaN) must sit at the same places, or ``AssertionError``."""
+    got = np.asarray(got, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        raise AssertionError(f"shapes differ: {got.shape} and {expected.shape}")
+    finite = np.isfinite(expected)
+    if not np.array_equal(finite, np.isfinite(got)):
+        raise AssertionError("non-finite entries differ")
+    if not np.array_equal(np.isnan(expected), np.isnan(got)):
+        raise AssertionError("NaN entries differ")
+    if not finite.any():
+        return 0.0
+    gap = np.abs(got[finite] - expected[finite]).max()
+    return 0.0 if gap == 0 else gap / (np.abs(expected[finite]).max() or 1.0)
