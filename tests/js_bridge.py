@@ -7,17 +7,23 @@ results (``tests/js/codec.mjs``). Here: :func:`encode` and :func:`decode` (numpy
 difference over the finite entries, relative to the largest magnitude of the expected ones,
 with non-finite entries required at the same places.
 
+And the comparison of a JavaScript explorer's view with the Python explorer: its keyed
+series with the figure's lines (:func:`series_differences`) and its summary line with
+``.message`` (:func:`message_problems`).
+
 PYTEST_DONT_REWRITE: a helper module, with no assertions of its own to rewrite.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import numpy as np
 
 from ufm.reduced import ReducedState
+from ufm.widgets.model import STEERED
 
 #: The parts of a reduced state, in the order of its constructor (then ``N``).
 STATE = ("Hbar", "Sigma", "W", "b")
@@ -91,3 +97,73 @@ def difference(got, expected):
         return 0.0
     gap = np.abs(got[finite] - expected[finite]).max()
     return 0.0 if gap == 0 else gap / (np.abs(expected[finite]).max() or 1.0)
+
+
+# Comparing an explorer's view with the Python explorer.
+
+
+def python_series(explorer):
+    """``{(axes index, label): (x, y)}`` of the Python figure's labelled lines."""
+    out = {}
+    for i, ax in enumerate(explorer.figure.axes):
+        for line in ax.lines:
+            label = line.get_label()
+            if label and not label.startswith("_"):
+                out[(i, label)] = (
+                    np.asarray(line.get_xdata(), float),
+                    np.asarray(line.get_ydata(), float),
+                )
+    return out
+
+
+def series_differences(view, explorer, where, rtol=1e-9):
+    """The largest relative difference of the keyed series, and the problems found."""
+    problems, worst = [], 0.0
+    lines = python_series(explorer)
+    for i, panel in enumerate(view["panels"]):
+        for series in panel.get("series", []):
+            key = series.get("key")
+            if not key:
+                continue
+            if (i, key) not in lines:
+                problems.append(f"{where}: panel {i} series {key!r} has no Python line")
+                continue
+            until = series.get("exactUntil")
+            x = series.get("x", list(range(len(series["y"]))))
+            for axis, ours, theirs in zip("xy", (x, series["y"]), lines[(i, key)]):
+                ours = np.asarray([np.nan if v is None else v for v in ours], float)
+                # A run that rounding steers may diverge in another stretch between
+                # snapshots, and record other steps after it.
+                steered = until is not None and min(ours.size, theirs.size) >= until
+                if ours.shape != theirs.shape and not steered:
+                    problems.append(
+                        f"{where}: {key!r} {axis}: {ours.size} points, Python {theirs.size}"
+                    )
+                    continue
+                ours, theirs = ours[:until], theirs[:until]
+                finite = np.isfinite(theirs)
+                if not np.array_equal(finite, np.isfinite(ours)):
+                    problems.append(f"{where}: {key!r} {axis} is not finite at other points")
+                    continue
+                if finite.any():
+                    scale = series.get("parityScale") or np.abs(theirs[finite]).max() or 1.0
+                    error = np.abs(ours[finite] - theirs[finite]).max() / scale
+                    worst = max(worst, error)
+                    if error > rtol:
+                        problems.append(f"{where}: {key!r} {axis} differs by {error:.1e}")
+    return worst, problems
+
+
+def message_problems(ours, theirs, where):
+    """Differences between the summary lines.
+
+    A run that diverges says that rounding steers it (``ufm.widgets.model.STEERED``): the
+    step at which it diverges is rounding's choice, so there both lines must report a
+    divergence, at any step. Everything else is compared as text.
+    """
+    if STEERED in ours and STEERED in theirs:
+        pattern = r"^Diverged at step \d+:"
+        ours, theirs = re.sub(pattern, "Diverged:", ours), re.sub(pattern, "Diverged:", theirs)
+    if ours != theirs:
+        return [f"{where}: JavaScript says {ours!r}, Python {theirs!r}"]
+    return []

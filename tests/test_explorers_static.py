@@ -18,14 +18,12 @@ run that diverges says that rounding steers it, so the step it names may differ.
 """
 
 import json
-import re
 
-import numpy as np
 import pytest
 from browser import Visit, needs_browser
+from js_bridge import message_problems, series_differences
 
 import ufm.widgets as uw
-from ufm.widgets.model import STEERED
 
 pytest_plugins = ["book_build", "browser"]
 pytestmark = [needs_browser, pytest.mark.build]
@@ -50,56 +48,6 @@ def grid(control):
     if kind == "log":
         return [control["base"] ** x for x in points]
     return points
-
-
-def python_series(explorer):
-    """``{(axes index, label): (x, y)}`` of the Python figure's labelled lines."""
-    out = {}
-    for i, ax in enumerate(explorer.figure.axes):
-        for line in ax.lines:
-            label = line.get_label()
-            if label and not label.startswith("_"):
-                out[(i, label)] = (
-                    np.asarray(line.get_xdata(), float),
-                    np.asarray(line.get_ydata(), float),
-                )
-    return out
-
-
-def series_problems(view, explorer, where):
-    problems = []
-    lines = python_series(explorer)
-    for i, panel in enumerate(view["panels"]):
-        for series in panel.get("series", []):
-            key = series.get("key")
-            if not key:
-                continue
-            if (i, key) not in lines:
-                problems.append(f"{where}: panel {i} series {key!r} has no Python line")
-                continue
-            until = series.get("exactUntil")
-            for axis, ours, theirs in zip("xy", (series["x"], series["y"]), lines[(i, key)]):
-                ours = np.asarray([np.nan if v is None else v for v in ours], float)
-                if until is not None:
-                    # Rounding steers the run after that point: the runs may even record a
-                    # different number of points from there on.
-                    until = min(until, ours.size, theirs.size)
-                    ours, theirs = ours[:until], theirs[:until]
-                if ours.shape != theirs.shape:
-                    problems.append(
-                        f"{where}: {key!r} {axis} has {ours.size} points, Python {theirs.size}"
-                    )
-                    continue
-                finite = np.isfinite(theirs)
-                if not np.array_equal(finite, np.isfinite(ours)):
-                    problems.append(f"{where}: {key!r} {axis} non-finite at other points")
-                    continue
-                if finite.any():
-                    scale = series.get("parityScale") or np.abs(theirs[finite]).max() or 1.0
-                    error = np.abs(ours[finite] - theirs[finite]).max() / scale
-                    if error > RTOL:
-                        problems.append(f"{where}: {key!r} {axis} differs by {error:.1e}")
-    return problems
 
 
 def same(a, b):
@@ -142,16 +90,9 @@ def test_every_control_recomputes_the_static_page_as_the_notebook_does(
             explorer.set(**values)
             page.evaluate("([el, v]) => el.ufm.set(v)", [handle, values])
             summary = element.locator("[data-ufm-summary]").text_content().strip()
-            expected = explorer.message
-            if STEERED in summary and STEERED in expected:
-                # Where a run diverges is rounding's choice (the line says so).
-                summary, expected = (
-                    re.sub(r"^Diverged at step \d+:", "", m) for m in (summary, expected)
-                )
-            if summary != expected:
-                problems.append(f"{where}: page says {summary!r}, notebook {explorer.message!r}")
+            problems.extend(message_problems(summary, explorer.message, where))
             view = json.loads(page.evaluate(LAST_VIEW, handle))
-            problems.extend(series_problems(view, explorer, where))
+            problems.extend(series_differences(view, explorer, where, RTOL)[1])
             return page.evaluate(SNAPSHOT, handle)
 
         visit_setting(defaults, "defaults")

@@ -25,16 +25,15 @@ difference and the number of settings compared are printed per explorer.
 
 import json
 import os
-import re
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from js_bridge import message_problems, series_differences
 
 from ufm import webview
 from ufm.widgets import REGISTRY
-from ufm.widgets.model import STEERED
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT / "tests" / "js" / "explorer_check.mjs"
@@ -113,78 +112,6 @@ def settings_of(name):
     return spec, out
 
 
-# ---------------------------------------------------------------------------------------
-# Comparing.
-
-
-def python_series(explorer):
-    """``{(axes index, label): (x, y)}`` of the Python figure's labelled lines."""
-    out = {}
-    for i, ax in enumerate(explorer.figure.axes):
-        for line in ax.lines:
-            label = line.get_label()
-            if label and not label.startswith("_"):
-                out[(i, label)] = (
-                    np.asarray(line.get_xdata(), float),
-                    np.asarray(line.get_ydata(), float),
-                )
-    return out
-
-
-def series_differences(view, explorer, where):
-    """The largest relative difference of the keyed series, and the problems found."""
-    problems, worst = [], 0.0
-    lines = python_series(explorer)
-    for i, panel in enumerate(view["panels"]):
-        for series in panel.get("series", []):
-            key = series.get("key")
-            if not key:
-                continue
-            if (i, key) not in lines:
-                problems.append(f"{where}: panel {i} series {key!r} has no Python line")
-                continue
-            until = series.get("exactUntil")
-            x = series.get("x", list(range(len(series["y"]))))
-            for axis, ours, theirs in zip("xy", (x, series["y"]), lines[(i, key)]):
-                ours = np.asarray([np.nan if v is None else v for v in ours], float)
-                # A run that rounding steers may diverge in another stretch between
-                # snapshots, and record other steps after it.
-                steered = until is not None and min(ours.size, theirs.size) >= until
-                if ours.shape != theirs.shape and not steered:
-                    problems.append(
-                        f"{where}: {key!r} {axis}: {ours.size} points, Python {theirs.size}"
-                    )
-                    continue
-                ours, theirs = ours[:until], theirs[:until]
-                finite = np.isfinite(theirs)
-                if not np.array_equal(finite, np.isfinite(ours)):
-                    problems.append(f"{where}: {key!r} {axis} is not finite at other points")
-                    continue
-                if finite.any():
-                    scale = series.get("parityScale") or np.abs(theirs[finite]).max() or 1.0
-                    error = np.abs(ours[finite] - theirs[finite]).max() / scale
-                    worst = max(worst, error)
-                    if error > RTOL:
-                        problems.append(f"{where}: {key!r} {axis} differs by {error:.1e}")
-    return worst, problems
-
-
-def message_problems(name, view, theirs, where):
-    """Differences between the summary lines.
-
-    A run that diverges says that rounding steers it (``ufm.widgets.model.STEERED``): the
-    step at which it diverges is rounding's choice, so there both lines must report a
-    divergence, at any step. Everything else is compared as text.
-    """
-    ours = view["message"]
-    if STEERED in ours and STEERED in theirs:
-        pattern = r"^Diverged at step \d+:"
-        ours, theirs = re.sub(pattern, "Diverged:", ours), re.sub(pattern, "Diverged:", theirs)
-    if ours != theirs:
-        return [f"{where}: JavaScript says {ours!r}, Python {theirs!r}"]
-    return []
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_the_javascript_explorer_shows_the_python_explorers_message_and_curves(node, name):
     spec, settings = settings_of(name)
@@ -207,8 +134,8 @@ def test_the_javascript_explorer_shows_the_python_explorers_message_and_curves(n
             problems.append(f"{where}: plot.validatePanels: {view['invalid']}")
         assert len(view["panels"]) == len(explorer.figure.axes), where
         assert view["alt"], where
-        problems += message_problems(name, view, explorer.message, where)
-        difference, found = series_differences(view, explorer, where)
+        problems += message_problems(view["message"], explorer.message, where)
+        difference, found = series_differences(view, explorer, where, RTOL)
         worst = max(worst, difference)
         problems += found
     REPORT[name] = [worst, len(settings)]

@@ -183,7 +183,7 @@ def test_extended_init_draws_what_numpy_draws(node):
         for g, e in zip(got, want):
             assert_close("extendedInit", g, e, tol=4 * np.finfo(float).eps)
     # With equal class sizes it is ufm.random_init, draw for draw.
-    (got,) = ported(node, [call("discussion.randomInit", 3, 3, 15, 0.01, 0)])
+    (got,) = ported(node, [call("model.randomInit", 3, 3, 15, 0.01, 0)])
     for g, e in zip(got, random_init(3, 3, 15, 0.01, seed=0)):
         assert_close("randomInit", g, e, tol=4 * np.finfo(float).eps)
 
@@ -254,7 +254,7 @@ def test_sharpness_by_lanczos_equals_the_largest_eigenvalue_of_the_hessian(node)
     states = [strong_collapse(3, 3, 15, seed=0), random_init(3, 3, 15, 1.0, seed=3)]
     states += [random_init(4, 2, 5, 2.0, seed=1)]
     states += [discussion.step_run(lr).final for lr in (0.5, 1.35, 1.8, 1.9)]
-    out = ported(node, [call("discussion.sharpness", *state) for state in states])
+    out = ported(node, [call("spectrum.sharpness", *state) for state in states])
     for state, got in zip(states, out):
         want = sharpness(*state)
         assert abs(got - want) <= TOL * abs(want), (got, want)

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, needs_browser
+from browser import CHROMIUM, CHROMIUM_ARGS, Network, needs_browser
 
 pytest_plugins = ["browser"]
 pytestmark = needs_browser
@@ -57,11 +57,11 @@ class Visit:
 
     def __init__(self, browser, base_url, width=1280, fragment="", theme="light"):
         self.errors = []
-        self.blocked = []
+        self.network = Network()
         self.context = browser.new_context(
             viewport={"width": width, "height": 900}, service_workers="block"
         )
-        self.context.route("**/*", self._route)
+        self.context.route("**/*", self.network.route)
         self.page = page = self.context.new_page()
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught exception: {error}"))
@@ -74,14 +74,6 @@ class Visit:
 
     def ready(self):
         assert self.page.evaluate("() => window.ufmReady") is True
-
-    def _route(self, route):
-        url = route.request.url
-        if re.match(r"(http://127\.0\.0\.1:\d+/|data:|blob:|about:)", url):
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort()
 
     def _console(self, message):
         if message.type == "error":
@@ -112,7 +104,7 @@ class Visit:
         return self.js("([sel, v]) => document.querySelector(sel).ufm.set(v)", [explorer, values])
 
     def close(self):
-        problems = self.errors + [f"request to another host: {url}" for url in self.blocked]
+        problems = self.errors + [f"request to another host: {url}" for url in self.network.blocked]
         self.context.close()
         assert not problems, "\n".join(problems)
 

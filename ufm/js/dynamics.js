@@ -23,9 +23,10 @@
  * ReducedDescent, run(engine, steps, recordEvery) -> {divergedAt, frozen}, replay,
  * recordedSteps(steps, recordEvery), _flowStart, _flowedSingularValues.
  *
- * Only the reduced engine is ported: the explorers of the model and results chapters run
- * descent from a ReducedState (ReducedState.random, or reduced_in_S). A state (H, W, b)
- * throws. Batches (a leading K axis) and the recording of NC1 are not ported either.
+ * Only the reduced engine is ported: gradientDescent runs from a ReducedState
+ * (ReducedState.random, or reduced_in_S), and gradientDescentFrom(H, W, b, lr, steps,
+ * recordEvery) from a full state, through the same engine (the discussion chapter's runs).
+ * Batches (a leading K axis) and the recording of NC1 are not ported.
  *
  * The engine (ReducedDescent) mirrors Python's: the state Z = [W | b] (C x (p+1)) and
  * F = [[u, L], [√N 1^T, 0]] ((p+1) x (C+r)), u = √N H̄, Σ = L L^T, one step
@@ -45,9 +46,9 @@
  * the sliders), the divergence step by one.
  */
 
-import { _errors, repeatTransposed } from "./collapse.js";
-import { EPS, array, cholesky, eigh, matmul, matmulNT, matmulTN, svd } from "./linalg.js";
-import { asArray, positiveFloat, positiveInt, seedOrNone, sizes } from "./model.js";
+import { _errors, repeatTransposed, simplexBasis } from "./collapse.js";
+import { EPS, array, cholesky, eigh, matmul, matmulNT, matmulTN, pairwiseSum, qr, svd } from "./linalg.js";
+import { asArray, positiveFloat, positiveInt, seedOrNone, sizes, triple } from "./model.js";
 import { pyRepr } from "./format.js";
 import { Generator } from "./random.js";
 import { _distance } from "./subspace.js";
@@ -188,7 +189,7 @@ export function factor(Sigma, p) {
 }
 
 /** The recorded measures of one run, filled as steps are recorded. */
-class Results {
+export class Results {
   constructor(T, C, p, N) {
     this.C = C;
     this.p = p;
@@ -644,3 +645,116 @@ export function riccatiEigenvalues(W0, t, N, rankTol = null) {
   return array([T, C], out);
 }
 
+// ---------------------------------------------------------------------------------------
+// gradient descent from a full state (H, W, b)
+
+/**
+ * ufm.gradient_descent from a full state (H, W, b), returning the Trajectory of
+ * gradientDescent with final = [H, W, b]. Python runs gradient descent from (H, W, b) with its full or its reduced
+ * engine, whichever it estimates faster; both are the same iteration and agree to
+ * rounding. Here it always runs dynamics.js's reduced engine (ReducedDescent and run),
+ * started as Python's reduced path starts it from a full state: class means H̄ and a
+ * factor L_0 of the within-class deviations Δ_0 with Δ_0 = L_0 Q^T, here Q the Helmert
+ * basis of each class's deviations (C(N-1) columns), so that the final features are
+ * rebuilt exactly as Δ_k = L_k Q^T. Two more exact savings: (1) every iterate stays in the
+ * span of the columns of W_0^T, H̄_0 and L_0 (the updates W ← W - a E F^T and
+ * [u, L] ← [u, L] - a W^T E only combine them), so when that span (at most 2C + C(N-1)
+ * dimensions) is smaller than p the run works in an orthonormal basis B of it (p' < p
+ * coordinates, mapped back at the end; the recorded measures are invariant under this
+ * rotation of feature space); (2) nothing depends on N beyond the factor. With C = 10,
+ * N = 3, p = 64 (the largest narrow setting) p' = 40 instead of 64. Python's full engine
+ * would not save these; the results agree to rounding.
+ */
+export function gradientDescentFrom(H, W, b, lr, steps, recordEvery = 1, { reduceSpan = true } = {}) {
+  const { C, N, p } = triple(H, W, b);
+  positiveInt(steps, "steps");
+  positiveInt(recordEvery, "record_every");
+  positiveFloat(lr, "lr");
+  const CN = C * N;
+  const h = H.data;
+  // Class means (blocks.mean(axis=-1)) and deviations.
+  const Hbar = new Float64Array(p * C);
+  for (let k = 0; k < p; k++) {
+    for (let c = 0; c < C; c++) Hbar[k * C + c] = pairwiseSum(h, k * CN + c * N, N, 1) / N;
+  }
+  // L_0 = Δ_0 Q with Q the Helmert basis of each class's deviations: p x C(N-1).
+  const r = C * (N - 1);
+  const Nm = N - 1;
+  const U = N > 1 ? simplexBasis(N).data : new Float64Array(0);
+  const L0 = new Float64Array(p * r);
+  for (let k = 0; k < p; k++) {
+    for (let c = 0; c < C; c++) {
+      const mean = Hbar[k * C + c];
+      for (let j = 0; j < Nm; j++) {
+        let s = 0.0;
+        for (let i = 0; i < N; i++) s += (h[k * CN + c * N + i] - mean) * U[i * Nm + j];
+        L0[k * r + c * Nm + j] = s;
+      }
+    }
+  }
+  // The invariant span of W_0^T, H̄_0 and L_0, when it is smaller than p.
+  const m = 2 * C + r;
+  let B = null;
+  let pp = p;
+  let Wr = W.data;
+  let Hr = Hbar;
+  let Lr = L0;
+  if (reduceSpan && m < p) {
+    const A = new Float64Array(p * m);
+    for (let k = 0; k < p; k++) {
+      for (let c = 0; c < C; c++) {
+        A[k * m + c] = W.data[c * p + k];
+        A[k * m + C + c] = Hbar[k * C + c];
+      }
+      for (let j = 0; j < r; j++) A[k * m + 2 * C + j] = L0[k * r + j];
+    }
+    B = qr(A, p, m).Q; // p x m, orthonormal columns spanning (at least) the columns of A
+    pp = m;
+    Wr = matmul(W.data, B, C, p, m); // W B
+    Hr = matmulTN(B, Hbar, p, m, C); // B^T H̄
+    Lr = matmulTN(B, L0, p, m, r); // B^T L_0
+  }
+  const recorded = recordedSteps(steps, recordEvery);
+  const T = recorded.length;
+  const results = new Results(T, C, pp, N);
+  const engine = new ReducedDescent(Hr, Lr, r, Wr, b.data, N, lr, results);
+  const { divergedAt, frozen } = run(engine, steps, recordEvery);
+  if (divergedAt >= 0) {
+    for (let t = 0; t < T; t++) {
+      if (recorded[t] >= divergedAt) {
+        results.risk[t] = NaN;
+        results.distance[t] = NaN;
+        results.errors.fill(NaN, 3 * t, 3 * t + 3);
+      }
+    }
+  }
+  const last = frozen ?? engine.take();
+  let Wf = last.W;
+  let Hbf = last.Hbar;
+  let Lf = last.L;
+  if (B !== null) {
+    Wf = matmulNT(last.W, B, C, m, p); // W' B^T
+    Hbf = matmul(B, last.Hbar, p, m, C); // B H̄'
+    Lf = matmul(B, last.L, p, m, r); // B L'
+  }
+  // H = H̄ ⊗ 1_N^T + L Q^T.
+  const Hf = new Float64Array(p * CN);
+  for (let k = 0; k < p; k++) {
+    for (let c = 0; c < C; c++) {
+      for (let i = 0; i < N; i++) {
+        let s = 0.0;
+        for (let j = 0; j < Nm; j++) s += Lf[k * r + c * Nm + j] * U[i * Nm + j];
+        Hf[k * CN + c * N + i] = Hbf[k * C + c] + s;
+      }
+    }
+  }
+  return {
+    final: [array([p, CN], Hf), array([C, p], Wf), array([C], Float64Array.from(last.b))],
+    steps: array([T], recorded),
+    risk: array([T], results.risk),
+    errors: array([T, 3], results.errors),
+    distanceToS: array([T], results.distance),
+    divergedAt: divergedAt >= 0 ? divergedAt : null,
+    lr,
+  };
+}

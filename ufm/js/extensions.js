@@ -38,7 +38,7 @@
  * is NaN from step k on. The buffers are preallocated: no allocation per step.
  */
 
-import { array, pairwiseSum } from "./linalg.js";
+import { array, frobenius, matmulNT, matmulTN, pairwiseSum, sumSq } from "./linalg.js";
 import { asArray, positiveFloat, positiveInt, seedOrNone, shapeText } from "./model.js";
 import { pyRepr } from "./format.js";
 import { Generator } from "./random.js";
@@ -109,11 +109,6 @@ export function classTargets(classSizes) {
 }
 
 /** np.linalg.norm of a whole array: the square root of its sum of squares. */
-function frobenius(x) {
-  let s = 0.0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
 
 export function extendedInit(classSizes, p, eps, seed = null) {
   const sizes = _classSizes(classSizes);
@@ -271,46 +266,12 @@ function objectiveAndG(H, W, b, setting, G, total) {
   return value;
 }
 
-function sumSq(x) {
-  let s = 0.0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
-}
-
 /** dH = W^T G + λ_H H, dW = G H^T + λ_W W, db = G 1 + λ_b b, into the given buffers. */
 function gradientsInto(H, W, b, G, setting, dH, dW, db) {
   const { C, p, n, lambdaW, lambdaH, lambdaB } = setting;
-  // dH = W^T G (p x n).
-  dH.fill(0.0);
-  for (let k = 0; k < p; k++) {
-    const o = k * n;
-    for (let c = 0; c < C; c++) {
-      const w = W[c * p + k];
-      const g = c * n;
-      for (let i = 0; i < n; i++) dH[o + i] += w * G[g + i];
-    }
-  }
-  // dW = G H^T (C x p): dot products along the samples.
-  const n4 = n - (n % 4);
-  for (let c = 0; c < C; c++) {
-    const g = c * n;
-    for (let k = 0; k < p; k++) {
-      const h = k * n;
-      let s0 = 0.0;
-      let s1 = 0.0;
-      let s2 = 0.0;
-      let s3 = 0.0;
-      for (let i = 0; i < n4; i += 4) {
-        s0 += G[g + i] * H[h + i];
-        s1 += G[g + i + 1] * H[h + i + 1];
-        s2 += G[g + i + 2] * H[h + i + 2];
-        s3 += G[g + i + 3] * H[h + i + 3];
-      }
-      for (let i = n4; i < n; i++) s0 += G[g + i] * H[h + i];
-      dW[c * p + k] = s0 + s1 + (s2 + s3);
-    }
-    db[c] = pairwiseSum(G, g, n, 1);
-  }
+  matmulTN(W, G, C, p, n, dH); // W^T G (p x n)
+  matmulNT(G, H, C, n, p, dW); // G H^T (C x p)
+  for (let c = 0; c < C; c++) db[c] = pairwiseSum(G, c * n, n, 1);
   if (lambdaH) for (let i = 0; i < dH.length; i++) dH[i] += lambdaH * H[i];
   if (lambdaW) for (let i = 0; i < dW.length; i++) dW[i] += lambdaW * W[i];
   if (lambdaB) for (let i = 0; i < db.length; i++) db[i] += lambdaB * b[i];

@@ -17,6 +17,7 @@
  *                                  x[start + i*stride]: the same pairwise summation, so
  *                                  sums and means are equal to numpy's bit for bit
  *   sumSq(x, start?, n?)           sum of squares (sequential)
+ *   frobenius(x), dot(x, y, n?)    its square root; a dot product (sequential)
  *   matmul(A, B, m, k, n, out?)    A (m x k) times B (k x n)
  *   matmulTN(A, B, k, m, n, out?)  A^T B, A is k x m, B is k x n
  *   matmulNT(A, B, m, k, n, out?)  A B^T, A is m x k, B is n x k
@@ -121,6 +122,18 @@ function pairwise(x, start, n, stride) {
 export function sumSq(x, start = 0, n = x.length - start) {
   let s = 0.0;
   for (let i = start; i < start + n; i++) s += x[i] * x[i];
+  return s;
+}
+
+/** The Frobenius (Euclidean) norm of all of x, summed in order. */
+export function frobenius(x) {
+  return Math.sqrt(sumSq(x));
+}
+
+/** The dot product of the first n entries of x and y, summed in order. */
+export function dot(x, y, n = x.length) {
+  let s = 0.0;
+  for (let i = 0; i < n; i++) s += x[i] * y[i];
   return s;
 }
 

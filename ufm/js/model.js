@@ -8,6 +8,8 @@
  *   risk(H, W, b)          R_e = ||W H + b 1^T - Y||_F^2 / (2CN), a Number
  *   gradients(H, W, b)     [dH, dW, db] with G = (W H + b 1^T - Y)/(CN):
  *                          dH = W^T G, dW = G H^T, db = G 1 (arrays of the shapes of H, W, b)
+ *   randomInit(C, N, p, eps, seed = null)
+ *                          [H, W, b] as ufm.random_init (H then W drawn as numpy draws them)
  *
  * Checks (as ufm/_checks.py, with its messages): asArray(x, name, ndim), positiveInt(x,
  * name, minimum), positiveFloat(x, name), sizes(C, N, p), seedOrNone(seed), triple(H, W, b)
@@ -15,7 +17,8 @@
  */
 
 import { pyRepr } from "./format.js";
-import { matmul, matmulNT, matmulTN, pairwiseSum } from "./linalg.js";
+import { array, frobenius, matmul, matmulNT, matmulTN, pairwiseSum } from "./linalg.js";
+import { Generator } from "./random.js";
 
 function describe(x) {
   if (x === null) return "None";
@@ -148,4 +151,18 @@ export function gradients(H, W, b) {
     { shape: [C, p], data: dW },
     { shape: [C], data: db },
   ];
+}
+
+/** ufm.model.random_init: (H, W, 0) with H and W Gaussian, each of Frobenius norm eps. */
+export function randomInit(C, N, p, eps, seed = null) {
+  sizes(C, N, p);
+  positiveFloat(eps, "eps");
+  const rng = new Generator(seedOrNone(seed));
+  const H = rng.standardNormal([p, C * N]);
+  const W = rng.standardNormal([C, p]);
+  const nH = frobenius(H);
+  const nW = frobenius(W);
+  for (let i = 0; i < H.length; i++) H[i] = (eps * H[i]) / nH;
+  for (let i = 0; i < W.length; i++) W[i] = (eps * W[i]) / nW;
+  return [array([p, C * N], H), array([C, p], W), array([C], new Float64Array(C))];
 }

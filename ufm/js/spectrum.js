@@ -9,13 +9,15 @@
  *   linearizationAtRest(C, N, p)    [values ([d], decreasing), vectors ([d, d], columns)]
  *   unflatten(z, C, N, p)           [H, W, b] from a flat vector of the hessian's coordinates
  *   restSpectrumByBlocks(C, N, p)   {values ([d], decreasing), growingDistance}
+ *   sharpness(H, W, b)              the largest eigenvalue of the Hessian (by Lanczos)
  *
  * The eigenvectors of a repeated eigenvalue are any orthonormal basis of its eigenspace,
  * here and in numpy; what is computed from them (growingDistance, 0 up to rounding) agrees
  * only at rounding level.
  */
 
-import { EPS, array, eigh, eigvalsh } from "./linalg.js";
+import { EPS, array, dot, eigh, eigvalsh } from "./linalg.js";
+import { Generator } from "./random.js";
 import { _residual, asArray, sizes, triple } from "./model.js";
 import { distanceToS } from "./subspace.js";
 
@@ -199,4 +201,73 @@ export function restSpectrumByBlocks(C, N, p) {
     growing = Math.max(growing, distance);
   }
   return { values: array([total], values), growingDistance: growing };
+}
+
+// ---------------------------------------------------------------------------------------
+// ufm.spectrum.sharpness
+
+/**
+ * The largest eigenvalue of the Hessian of R_e at (H, W, b), by Lanczos on
+ * hessianVectorProduct (ufm.spectrum.sharpness diagonalises the whole Hessian instead;
+ * both agree to rounding): the Lanczos vectors are reorthogonalised in full, and it stops
+ * when the residual of the largest Ritz value is below tol times the spectrum's size.
+ */
+export function sharpness(H, W, b, tol = 1e-13) {
+  const { C, N, p } = triple(H, W, b);
+  const nH = p * C * N;
+  const nW = C * p;
+  const d = nH + nW + C;
+  const apply = (v, out) => {
+    const parts = hessianVectorProduct(
+      H,
+      W,
+      b,
+      array(H.shape, v.subarray(0, nH)),
+      array(W.shape, v.subarray(nH, nH + nW)),
+      array(b.shape, v.subarray(nH + nW)),
+    );
+    out.set(parts[0].data, 0);
+    out.set(parts[1].data, nH);
+    out.set(parts[2].data, nH + nW);
+  };
+  const Q = new Float64Array(d * d); // the Lanczos vectors, as rows
+  const start = new Generator(0).standardNormal(d);
+  const norm0 = Math.sqrt(dot(start, start, d));
+  for (let i = 0; i < d; i++) Q[i] = start[i] / norm0;
+  const alpha = [];
+  const beta = [];
+  const w = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const q = Q.subarray(j * d, (j + 1) * d);
+    apply(q, w);
+    const a = dot(q, w, d);
+    alpha.push(a);
+    // Full reorthogonalisation (twice is enough) against every Lanczos vector so far.
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i <= j; i++) {
+        const qi = Q.subarray(i * d, (i + 1) * d);
+        const c = dot(qi, w, d);
+        for (let l = 0; l < d; l++) w[l] -= c * qi[l];
+      }
+    }
+    const bj = Math.sqrt(dot(w, w, d));
+    const n = j + 1;
+    const T = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      T[i * n + i] = alpha[i];
+      if (i + 1 < n) {
+        T[i * n + i + 1] = beta[i];
+        T[(i + 1) * n + i] = beta[i];
+      }
+    }
+    const { values, vectors } = eigh(T, n);
+    const theta = values[n - 1];
+    const scale = Math.max(Math.abs(values[0]), Math.abs(theta));
+    const residual = bj * Math.abs(vectors[(n - 1) * n + n - 1]);
+    if (residual <= tol * scale || j === d - 1 || !(bj > 0)) return theta;
+    beta.push(bj);
+    const next = Q.subarray((j + 1) * d, (j + 2) * d);
+    for (let l = 0; l < d; l++) next[l] = w[l] / bj;
+  }
+  throw new Error("sharpness: Lanczos did not stop"); // not reached (j = d - 1 returns)
 }

@@ -53,7 +53,8 @@
 
 import { register } from "../runtime.js";
 import { bounded, numpyStr, pyFormat, pyInt, pyRepr } from "../format.js";
-import { C0, INIT_LR, INIT_STEPS, LOSS_NAMES, N0, P0, STEP_STEPS, VANISHED_ROW, decayRun, imbalanceRun, initRun, narrowRun, sharpness, stepRun } from "../discussion.js";
+import { C0, INIT_LR, INIT_STEPS, LOSS_NAMES, N0, P0, STEP_STEPS, VANISHED_ROW, decayRun, imbalanceRun, initRun, narrowRun, stepRun } from "../discussion.js";
+import { sharpness } from "../spectrum.js";
 
 /** A row shorter than this fraction of the longest has a direction set by rounding. */
 export const STEERED_ROW = 1e-8;
