@@ -3,7 +3,7 @@
 A test module declares ``pytest_plugins = ["browser"]`` and asks for ``serve`` (a local
 HTTP server of a folder), ``browser`` (a Chromium context whose every request to another
 address than the local server is aborted and recorded in ``network``) and opens pages with
-:class:`Visit`. ``WIDGET_VIEW`` and :data:`MISSING` / :data:`REQUIRED` are shared too:
+:class:`Visit`. :data:`MISSING` / :data:`REQUIRED` are shared too:
 a module marks itself with ``pytestmark = browser.needs_browser``, so it is skipped, with
 the reason in the test summary, when Playwright or Chromium is missing, except where
 ``UFM_REQUIRE_BROWSER`` is set (as .ci/run does): there it fails.
@@ -33,7 +33,6 @@ CHROMIUM_ARGS = [
     # Belt and braces: no host name resolves except the local server's address.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
 
 def _browser_missing():
@@ -156,16 +155,11 @@ class Visit:
                 raise
         if page.evaluate("() => Boolean(window.MathJax && window.MathJax.startup)"):
             page.evaluate("() => window.MathJax.startup.promise.then(() => true)")
-        views = page.locator(WIDGET_VIEW).count()
-        if views:
-            try:
-                page.wait_for_function(
-                    "n => document.querySelectorAll('.widget-subarea > *').length >= n",
-                    arg=views,
-                    timeout=30_000,
-                )
-            except Exception:
-                self.errors.append(f"the widget manager rendered fewer than {views} views")
+        # Every explorer of the page has drawn its first view (or said why it cannot).
+        page.evaluate(
+            """() => Promise.all(Array.from(document.querySelectorAll('[data-ufm-explorer]'))
+                .map(e => e.ufm ? e.ufm.ready : null))"""
+        )
         page.wait_for_timeout(200)
 
     def _console(self, message):

@@ -11,13 +11,13 @@ of the table of contents:
 - it has as many theorem, lemma, definition, proof, ... boxes as its source has
   ``prf:`` directives;
 - every image has loaded;
-- every saved widget view is rendered by the widget manager;
+- every explorer on it is live (its JavaScript twin mounted, with its controls);
 - every animation's controls change its frame, and every switch shows the chosen view;
 - it transfers at most 3 MB, everything it loads included;
 - every solution starts collapsed.
 
 A screenshot of each page, in the light and in the dark theme, goes to
-``_build/screenshots/`` (taken once the math is typeset and the widgets are drawn).
+``_build/screenshots/`` (taken once the math is typeset and the explorers are drawn).
 The module is skipped, with the reason in the test summary, when Playwright or Chromium
 is missing, except where ``UFM_REQUIRE_BROWSER`` is set (as .ci/run does): there it fails.
 """
@@ -27,7 +27,7 @@ import re
 import nbformat
 import pytest
 from book_build import ROOT, source_of, toc_documents
-from browser import WIDGET_VIEW, Visit, needs_browser
+from browser import Visit, needs_browser
 
 from ufm import animation
 
@@ -130,17 +130,14 @@ def image_problems(page):
     return [f"images not loaded: {broken}"] if broken else []
 
 
-def widget_problems(page):
-    rendered = page.evaluate(
-        f"""() => Array.from(document.querySelectorAll('{WIDGET_VIEW}')).map(s => {{
-            const area = s.previousElementSibling;
-            return Boolean(area && area.classList.contains("widget-subarea")
-                && area.querySelector(".jupyter-widgets")
-                && area.getBoundingClientRect().height > 0);
-        }})"""
+def explorer_problems(page):
+    """Every explorer on the page is live: its JavaScript twin mounted, with its controls."""
+    dead = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-ufm-explorer]'))
+            .filter(e => !(e.ufm && e.querySelector('[data-ufm-control]')))
+            .map(e => e.dataset.ufmExplorer)"""
     )
-    missing = rendered.count(False)
-    return [f"{missing} of {len(rendered)} saved widget views not rendered"] if missing else []
+    return [f"explorers not live: {dead}"] if dead else []
 
 
 def solution_problems(page):
@@ -242,7 +239,7 @@ def test_page_reads_offline_in_the_light_theme(document, built_book, serve, brow
             *math_problems(page),
             *box_problems(page, document),
             *image_problems(page),
-            *widget_problems(page),
+            *explorer_problems(page),
             *solution_problems(page),
         ]
         problems += player_problems(page) + switch_problems(page) + weight_problems(page)
