@@ -188,6 +188,28 @@ def test_class_mean_flow_is_the_gradient_flow_from_class_constant_features():
         ex.class_mean_flow(means[:, :2], *start[1:], 4, t)
 
 
+@pytest.mark.parametrize("rank", [1, 2, 4])
+def test_the_flow_from_a_point_of_S_stays_in_the_span_of_the_rows_of_W(rank):
+    """Book: ``thm-riccati`` at any p (the riccati explorer integrates in that span)."""
+    C, N, p = 5, 4, 9
+    H, W, b = ufm.subspace.point_in_S(C, N, p, rank, scale=0.5, beta=0.2, seed=rank)
+    means = ufm.class_summary(H, C)[0]
+    small_means, small_W = ex.in_row_space(means, W, rank)
+    assert small_means.shape == (rank, C) and small_W.shape == (C, rank)
+    t = np.array([0.0, 3.0, 30.0])
+    _, W_full, b_full = ex.class_mean_flow(means, W, b, N, t)
+    means_r, W_r, b_r = ex.class_mean_flow(small_means, small_W, b, N, t)
+    # Rotations of the features leave W W^T, the class means' Gram matrix and W H̄ alone.
+    np.testing.assert_allclose(
+        W_r @ W_r.transpose(0, 2, 1), W_full @ W_full.transpose(0, 2, 1), atol=1e-9
+    )
+    np.testing.assert_allclose(b_r, b_full, atol=1e-9)
+    with pytest.raises(ValueError, match="rank"):
+        ex.in_row_space(means, W, 6)
+    with pytest.raises(ValueError, match="class_means"):
+        ex.in_row_space(means[:, :2], W, rank)
+
+
 @pytest.mark.parametrize(("C", "N", "p"), [(2, 1, 1), (3, 3, 4), (4, 2, 3), (5, 3, 2)])
 def test_rest_spectrum_by_blocks_is_the_dense_spectrum(C, N, p):
     """Book: ``thm-linearisation``."""

@@ -320,6 +320,25 @@ def test_collapse_measures_equal_ufm_along_the_perturbation_curves(node):
                 assert_close(f"collapse_measures.{key}", [g[key] for g in got], series)
 
 
+def test_collapse_along_a_line_equals_ufm_measured_at_each_point(node):
+    # CollapseAlongLine computes once what depends on every sample and then each δ cheaply
+    # (the identities of exact arithmetic for a point constant within each class); ufm
+    # measures each perturbed state directly.
+    calls, expected = [], []
+    for C, N, p, seed in SIZES:
+        point = strong_collapse(C, N, p, seed=seed)
+        direction = experiments.random_direction(*point, seed=seed)
+        calls.append(call("experiments.collapseAlongLine", point, direction, DELTAS))
+        expected.append([experiments.collapse_measures(*moved(point, direction, d)) for d in DELTAS])
+    for got, rows in zip(results(node, calls), expected):
+        for key in rows[0]:
+            series = [row[key] for row in rows]
+            if key == "nc4":  # a fraction of samples
+                assert [g[key] for g in got] == series
+            else:
+                assert_close(f"collapse_along_line.{key}", [g[key] for g in got], series)
+
+
 def test_state_functions_equal_ufm_on_generic_states(node):
     # The risk, its gradients, ||·||_E, the distance from S and the strong-collapse errors
     # (both branches of collapse._errors: C <= p + 1 and C > p + 1).
@@ -500,16 +519,33 @@ def test_flow_on_S_equals_ufm_at_many_times(node):
         assert_state_close("flow_on_S (times)", got, want)
 
 
+def test_in_row_space_equals_ufm_up_to_the_signs_of_the_basis(node):
+    # The basis is the leading right singular vectors, whose signs are the SVD's choice:
+    # what is compared is what a change of sign leaves alone (the Gram matrices and W H̄).
+    calls, expected = [], []
+    for C, N, p, r, scale, seed in rank_cases():
+        start = subspace.point_in_S(C, N, p, r, scale, 0.0, seed)
+        means = class_summary(start[0], C)[0]
+        calls.append(call("experiments.inRowSpace", means, start[1], r))
+        expected.append(experiments.in_row_space(means, start[1], r))
+    for (means, W), (got_means, got_W) in zip(expected, results(node, calls)):
+        assert np.shape(got_means) == means.shape and np.shape(got_W) == W.shape
+        assert_close("in_row_space.W W^T", got_W @ got_W.T, W @ W.T)
+        assert_close("in_row_space.W means", got_W @ got_means, W @ means)
+        assert_close("in_row_space.means^T means", got_means.T @ got_means, means.T @ means)
+
+
 def test_riccati_explorer_ode_solution_equals_scipys_dop853(node):
     calls, expected = [], []
     for C, N, p, r, scale, seed in rank_cases():
         start = subspace.point_in_S(C, N, p, r, scale, 0.0, seed)
         a0 = dynamics.riccati_eigenvalues(start[1], [0.0], N)[0]
         t_ode = np.linspace(0.0, horizon(a0[r - 1], C, N), 25)
-        means = class_summary(start[0], C)[0]
-        flow = experiments.class_mean_flow(means, *start[1:], N, t_ode, rtol=1e-10, atol=1e-12)
+        # As the explorer does: in the span of W₀'s rows.
+        means, W0 = experiments.in_row_space(class_summary(start[0], C)[0], start[1], r)
+        flow = experiments.class_mean_flow(means, W0, start[2], N, t_ode, rtol=1e-10, atol=1e-12)
         calls += [
-            call("experiments.classMeanFlow", means, *start[1:], N, t_ode, 1e-10, 1e-12),
+            call("experiments.classMeanFlow", means, W0, start[2], N, t_ode, 1e-10, 1e-12),
             call("experiments.gramEigenvalues", flow[1]),
         ]
         expected += [(flow, t_ode, start, N), experiments.gram_eigenvalues(flow[1])]

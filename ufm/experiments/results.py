@@ -205,6 +205,46 @@ def class_mean_flow(class_means, W, b, N, t, rtol=1e-12, atol=1e-14):
     return z[:, :a].reshape(-1, p, C), z[:, a:c].reshape(-1, C, p), z[:, c:].copy()
 
 
+def in_row_space(class_means, W, rank):
+    """Class means and classifier in the coordinates of the span of ``W``'s rows.
+
+    With ``Q`` (``rank x p``) the leading right singular vectors of ``W``, the pair
+    ``(Q H̄, W Q^T)``. When the columns of ``H̄`` lie in that span (a point of S: ``H̄ =
+    W^T/sqrt(N)``) and the within-class scatter is zero, the gradient flow and gradient
+    descent never leave it: ``∇_W``'s rows combine the class means and the class means move
+    along the columns of ``W^T``. So the flow in dimension ``rank`` is the flow in dimension
+    ``p`` written in the basis ``Q``, and everything that rotations of the features leave
+    unchanged (``W W^T``, the risk, the strong-collapse errors, the distance from S) is the
+    same, at the cost of a model with ``p = rank``.
+
+    Book: the closed form of ``thm-riccati`` checked by an ODE solver at any ``p``
+    (results chapter).
+
+    Parameters
+    ----------
+    class_means : array_like, shape (p, C)
+    W : array_like, shape (C, p)
+    rank : int
+        The rank of ``W`` (``1 <= rank <= min(C, p)``).
+
+    Returns
+    -------
+    class_means, W : ndarray
+        Shapes ``(rank, C)`` and ``(C, rank)``.
+    """
+    W = _checks.as_array(W, "W", 2)
+    class_means = _checks.as_array(class_means, "class_means", 2)
+    if class_means.shape != W.shape[::-1]:
+        raise ValueError(
+            f"class_means has shape {class_means.shape}; expected (p, C) = {W.shape[::-1]}"
+        )
+    rank = _checks.positive_int(rank, "rank")
+    if rank > min(W.shape):
+        raise ValueError(f"rank = {rank}; expected at most min(C, p) = {min(W.shape)}")
+    Q = np.linalg.svd(W, full_matrices=False)[2][:rank]
+    return Q @ class_means, W @ Q.T
+
+
 def random_direction(H, W, b, seed=None):
     """A random direction ``D`` (Gaussian, then rescaled) with ``||D||_E = ||Z||_E``.
 

@@ -17,12 +17,20 @@
  *   splitByS(W, classMeans, within, b, N)
  *                      [inS, offS]: Numbers for one state, arrays [K] for K states
  *   gramEigenvalues(W) eigenvalues of W W^T, largest first: [C] or [T, C]
+ *   inRowSpace(classMeans, W, rank)
+ *                      [classMeans ([rank, C]), W ([C, rank])] in the basis of the span of
+ *                      W's rows (the leading right singular vectors; their signs may differ
+ *                      from numpy's, which flips coordinates and changes nothing measured)
  *   classMeanFlow(classMeans, W, b, N, t, rtol = 1e-12, atol = 1e-14)
  *                      [classMeans ([T, p, C]), W ([T, C, p]), b ([T, C])]
  *   randomDirection(H, W, b, seed = null)
  *                      [dH, dW, db] with ||D||_E = ||Z||_E, drawn as numpy draws it
  *   collapseMeasures(H, W, b)
  *                      ncMetrics of the state, and its risk (key "risk")
+ *   new CollapseAlongLine(point, direction).at(delta)
+ *                      collapseMeasures(point + delta * direction), for many delta at the
+ *                      cost of one (see the class); collapseAlongLine(point, direction,
+ *                      deltas) gives the list of them
  *
  * classMeanFlow integrates with a port of scipy's DOP853 as solve_ivp runs it with t_eval
  * (scipy/integrate/_ivp: rk.py, common.py, ivp.py, dop853_coefficients.py): the same
@@ -41,10 +49,10 @@
  * up to the mirror image x -> -x, so this port and Python may draw mirror images.
  */
 
-import { ncMetrics } from "./collapse.js";
+import { _centredMeans, _nc1Directions, _nc2, _nc3, _ncMetrics, classSummary } from "./collapse.js";
 import { ReducedState, gradientDescent, recordedSteps } from "./dynamics.js";
-import { EPS, array, eigvalsh, geomspace, pairwiseSum, svd } from "./linalg.js";
-import { asArray, positiveFloat, positiveInt, risk, seedOrNone, shapeText } from "./model.js";
+import { EPS, array, eigvalsh, geomspace, matmul, matmulNT, pairwiseSum, svd } from "./linalg.js";
+import { asArray, positiveFloat, positiveInt, seedOrNone, shapeText } from "./model.js";
 import { triple } from "./model.js";
 import { Generator } from "./random.js";
 import { _offSSq, _projectParts, normE } from "./subspace.js";
@@ -314,9 +322,189 @@ export function collapseMeasures(H, W, b) {
   const { C, N } = triple(H, W, b);
   const labels = new Int32Array(C * N);
   for (let c = 0; c < C; c++) labels.fill(c, c * N, (c + 1) * N);
-  const out = ncMetrics(H, labels, W, b);
-  out.risk = risk(H, W, b);
+  // The risk's residual comes from the pass over the samples that NC4 makes anyway.
+  const out = _ncMetrics(H, labels, W, b, true);
+  out.risk = out.residual / (2 * C * N);
+  delete out.residual;
   return out;
+}
+
+/**
+ * collapseMeasures(H0 + δ D, W0 + δ D_W, b0 + δ D_b) for any δ, from a point whose features
+ * are constant within each class (a point of S, such as strong collapse) and a direction:
+ * what depends on all C N samples is computed once, and each δ then costs O(p C N) additions
+ * instead of the products of a full evaluation.
+ *
+ * - The class means are summed from the perturbed features exactly as nc_metrics sums
+ *   them (so NC2 and NC3, differences of numbers of size one, carry numpy's rounding).
+ * - The deviations are δ (d_i − m_{y_i}) (m the class means of D), so the within-class
+ *   scatter is δ² S_D, with S_D that of the direction: NC1 = δ² Σ_j u_jᵀ S_D u_j / s_j² / n.
+ * - The scores W(δ) x_i(δ) + b(δ) and the distances to the class means are the
+ *   polynomials in δ of products (W0, D_W, H0's class features, m)ᵀ D computed once.
+ * These are identities of exact arithmetic; they agree with the direct evaluation to
+ * rounding, and NC4 counts the same decisions.
+ */
+export class CollapseAlongLine {
+  constructor(point, direction) {
+    const [H, W, b] = point;
+    const { C, N, p } = triple(H, W, b);
+    const n = C * N;
+    // h: the feature of each class (p x C); every sample of the class must equal it.
+    const h = new Float64Array(p * C);
+    for (let k = 0; k < p; k++) {
+      for (let c = 0; c < C; c++) {
+        const row = k * n + c * N;
+        h[k * C + c] = H.data[row];
+        for (let i = 1; i < N; i++) {
+          if (H.data[row + i] !== H.data[row]) {
+            throw new Error("the point's features are not constant within each class");
+          }
+        }
+      }
+    }
+    const [D, DW, Db] = direction;
+    const d = D.data;
+    Object.assign(this, { C, N, p, n, h, W0: W.data, b0: b.data, D: d, DW: DW.data, Db: Db.data });
+    // m: class means of D; F = D − m_y, S_D = F Fᵀ.
+    const m = classSummary(D, C)[0].data;
+    const F = new Float64Array(p * n);
+    for (let k = 0; k < p; k++) {
+      for (let i = 0; i < n; i++) F[k * n + i] = d[k * n + i] - m[k * C + Math.floor(i / N)];
+    }
+    this.S = matmulNT(F, F, p, n, p);
+    // [W0; D_W; H̄ᵀ; mᵀ] D: the rows A = W0 D, B = D_W D, G = H̄ᵀ D, K = mᵀ D (each C x n).
+    const stack = new Float64Array(4 * C * p);
+    stack.set(W.data, 0);
+    stack.set(DW.data, C * p);
+    for (let c = 0; c < C; c++) {
+      for (let k = 0; k < p; k++) {
+        stack[2 * C * p + c * p + k] = this.h[k * C + c];
+        stack[3 * C * p + c * p + k] = m[k * C + c];
+      }
+    }
+    this.products = matmul(stack, d, 4 * C, p, n);
+    // W0 H̄ and D_W H̄ (C x C): the scores of the class features.
+    this.P0 = matmul(W.data, this.h, C, p, C);
+    this.P1 = matmul(DW.data, this.h, C, p, C);
+  }
+
+  at(delta) {
+    const { C, N, p, n, h, D, products } = this;
+    // The class means of the features h_y + δ d_i, summed as nc_metrics sums them.
+    const means = new Float64Array(p * C);
+    for (let k = 0; k < p; k++) {
+      for (let c = 0; c < C; c++) {
+        const base = h[k * C + c];
+        const row = k * n + c * N;
+        let sum = 0.0;
+        for (let i = 0; i < N; i++) sum += base + delta * D[row + i];
+        means[k * C + c] = sum / N;
+      }
+    }
+    const W = this.W0.map((x, i) => x + delta * this.DW[i]);
+    const b = this.b0.map((x, i) => x + delta * this.Db[i]);
+    const { M, norms } = _centredMeans(means, p, C);
+    const dirs = _nc1Directions(means, p, C);
+    let nc1 = 0.0;
+    const { U, s, r, keep } = dirs;
+    const Su = new Float64Array(p);
+    for (const j of keep) {
+      let q = 0.0;
+      for (let k = 0; k < p; k++) {
+        let g = 0.0;
+        for (let l = 0; l < p; l++) g += this.S[k * p + l] * U[l * r + j];
+        Su[k] = g;
+      }
+      for (let k = 0; k < p; k++) q += U[k * r + j] * Su[k];
+      nc1 += q / (s[j] * s[j]);
+    }
+    const out = { nc1: (delta * delta * nc1) / n, ..._nc2(M, norms, p, C), nc3: _nc3(W, M, p, C) };
+    // ‖h_y − μ_c‖² (C x C), the rest of the distance being 2δ (h_y − μ_c)ᵀ d_i + const.
+    const gap = new Float64Array(C * C);
+    for (let a = 0; a < C; a++) {
+      for (let c = 0; c < C; c++) {
+        let g = 0.0;
+        for (let k = 0; k < p; k++) {
+          const e = h[k * C + a] - means[k * C + c];
+          g += e * e;
+        }
+        gap[a * C + c] = g;
+      }
+    }
+    const A = 0;
+    const B = C * n;
+    const G = 2 * C * n;
+    const K = 3 * C * n;
+    let differ = 0;
+    let residual = 0.0;
+    const d2 = delta * delta;
+    for (let i = 0; i < n; i++) {
+      const y = Math.floor(i / N);
+      let best = 0;
+      let bestScore = -Infinity;
+      let near = 0;
+      let nearSq = Infinity;
+      const own = products[G + y * n + i];
+      for (let c = 0; c < C; c++) {
+        const ci = c * n + i;
+        const score =
+          this.P0[c * C + y] + delta * (products[A + ci] + this.P1[c * C + y]) + d2 * products[B + ci] + b[c];
+        if (score > bestScore || c === 0) {
+          best = c;
+          bestScore = score;
+        }
+        const e = score - (c === y ? 1.0 : 0.0);
+        residual += e * e;
+        // μ_c = h_c + δ m_c in exact arithmetic: (h_y − μ_c)ᵀ d_i = G_y − G_c − δ K_c.
+        const sq = gap[y * C + c] + 2 * delta * (own - products[G + ci] - delta * products[K + ci]);
+        if (sq < nearSq || c === 0) {
+          near = c;
+          nearSq = sq;
+        }
+      }
+      if (best !== near) differ++;
+    }
+    out.nc4 = differ / n;
+    out.risk = residual / (2 * n);
+    return out;
+  }
+}
+
+/** [collapseMeasures(point + δ direction) for δ of deltas], through CollapseAlongLine. */
+export function collapseAlongLine(point, direction, deltas) {
+  const line = new CollapseAlongLine(point, direction);
+  return Array.from(deltas.data ?? deltas, (d) => line.at(d));
+}
+
+export function inRowSpace(classMeans, W, rank) {
+  asArray(W, "W", 2);
+  const [C, p] = W.shape;
+  asArray(classMeans, "class_means", 2);
+  if (classMeans.shape[0] !== p || classMeans.shape[1] !== C) {
+    throw new Error(
+      `class_means has shape ${shapeText(classMeans.shape)}; expected (p, C) = ${shapeText([p, C])}`,
+    );
+  }
+  positiveInt(rank, "rank");
+  if (rank > Math.min(C, p)) {
+    throw new Error(`rank = ${rank}; expected at most min(C, p) = ${Math.min(C, p)}`);
+  }
+  const Q = svd(W.data, C, p).Vt; // rows: right singular vectors, largest first
+  const means = new Float64Array(rank * C);
+  const Wq = new Float64Array(C * rank);
+  for (let j = 0; j < rank; j++) {
+    for (let c = 0; c < C; c++) {
+      let w = 0.0;
+      let h = 0.0;
+      for (let k = 0; k < p; k++) {
+        w += W.data[c * p + k] * Q[j * p + k];
+        h += Q[j * p + k] * classMeans.data[k * C + c];
+      }
+      Wq[c * rank + j] = w;
+      means[j * C + c] = h;
+    }
+  }
+  return [array([rank, C], means), array([C, rank], Wq)];
 }
 
 export function classMeanFlow(classMeans, W, b, N, t, rtol = 1e-12, atol = 1e-14) {

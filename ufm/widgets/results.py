@@ -422,10 +422,11 @@ def riccati_explorer() -> Explorer:
         closed = dynamics.riccati_eigenvalues(start[1], t, N)
         # The features of a point of S are constant within each class, so the solver
         # integrates the gradient flow of the class means (the same flow, at a cost that
-        # does not depend on N).
-        means = class_summary(start[0], C)[0]
+        # does not depend on N), in the span of W₀'s rows, which the flow never leaves (a
+        # cost that does not depend on p).
+        means, W0 = experiments.in_row_space(class_summary(start[0], C)[0], start[1], r)
         numeric = experiments.gram_eigenvalues(
-            experiments.class_mean_flow(means, *start[1:], N, t_ode, rtol=1e-10, atol=1e-12)[1]
+            experiments.class_mean_flow(means, W0, start[2], N, t_ode, rtol=1e-10, atol=1e-12)[1]
         )
         for i in range(C_MAX - 1):
             formula[i].set_visible(i < r)

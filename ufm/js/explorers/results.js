@@ -22,7 +22,7 @@
 import { register } from "../runtime.js";
 import { classSummary, strongCollapse } from "../collapse.js";
 import { ReducedState, _flowStart, _flowedSingularValues, gradientDescent, riccatiEigenvalues } from "../dynamics.js";
-import { classMeanFlow, collapseMeasures, descentWithSnapshots, gramEigenvalues, randomDirection, splitByS } from "../experiments.js";
+import { CollapseAlongLine, classMeanFlow, descentWithSnapshots, gramEigenvalues, inRowSpace, randomDirection, splitByS } from "../experiments.js";
 import { array } from "../linalg.js";
 import { largestStableStep, restSpectrumByBlocks } from "../spectrum.js";
 import { _offSSq, pointInS, riskPartsOnS } from "../subspace.js";
@@ -59,17 +59,6 @@ function logAxis(arrays) {
   return axis;
 }
 
-/** The state point + delta * direction (_moved), written into `into` (arrays of the same
- * shapes, reused along the δ grid) when given. */
-function moved(point, direction, delta, into = null) {
-  return point.map((x, i) => {
-    const d = direction[i].data;
-    const out = into ? into[i].data : new Float64Array(x.data.length);
-    for (let j = 0; j < out.length; j++) out[j] = x.data[j] + delta * d[j];
-    return into ? into[i] : array(x.shape, out);
-  });
-}
-
 /** _horizon: the time by which the flow on S has converged from the eigenvalue aMin. */
 function horizon(aMin, C, N) {
   const kappa = 2.0 / (C * Math.sqrt(N));
@@ -81,6 +70,19 @@ function reducedInS(H, W, b) {
   const [C, p] = W.shape;
   const N = H.shape[1] / C;
   return new ReducedState(classSummary(H, C)[0], array([p, p]), W, b, N);
+}
+
+/**
+ * reduced_in_S in the coordinates of the row space of W (rank r, inRowSpace): descent from
+ * a point of S never leaves that span, so the risk and the strong-collapse errors it
+ * records are those of descent in dimension p, at a cost per step of C r (C + r) instead
+ * of C p (C + p). (A rank-deficient saddle is left in floating point through rounding
+ * outside the span; the explorer stops long before that, as its note says.)
+ */
+function reducedInRowSpace(H, W, b, r) {
+  const [C, p] = W.shape;
+  const [means, Wq] = inRowSpace(classSummary(H, C)[0], W, r);
+  return new ReducedState(means, array([r, r]), Wq, b, H.shape[1] / C);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -110,9 +112,11 @@ function perturbationCurves(C, N, p, seed) {
     const point = strongCollapse(C, N, p, seed);
     const direction = randomDirection(...point, seed);
     const deltas = C * N * p <= FINE_CURVE_SIZE ? DELTAS : DELTAS_COARSE;
-    const state = moved(point, direction, 0.0);
-    const rows = Array.from(deltas, (d) => collapseMeasures(...moved(point, direction, d, state)));
-    perturbationCache.value = { point, direction, deltas, rows };
+    // The features of strong collapse are constant within each class: one pass over the
+    // samples serves every δ (CollapseAlongLine).
+    const line = new CollapseAlongLine(point, direction);
+    const rows = Array.from(deltas, (d) => line.at(d));
+    perturbationCache.value = { line, deltas, rows };
     perturbationCache.key = key;
   }
   return perturbationCache.value;
@@ -120,8 +124,8 @@ function perturbationCurves(C, N, p, seed) {
 
 function perturbation(values) {
   const { C, N, p, delta, seed } = values;
-  const { point, direction, deltas, rows } = perturbationCurves(C, N, p, seed);
-  const here = collapseMeasures(...moved(point, direction, delta));
+  const { line, deltas, rows } = perturbationCurves(C, N, p, seed);
+  const here = line.at(delta);
   const curves = [];
   const marks = [];
   for (const m of MEASURES) {
@@ -427,7 +431,7 @@ function convergence(values) {
     const bias = C * beta - 1;
     flowRisk[i] = ((err[i] * err[i]) / N + bias * bias) / (2 * C);
   }
-  const gd = gradientDescent(reducedInS(...start), {
+  const gd = gradientDescent(reducedInRowSpace(...start, r), {
     lr,
     steps,
     recordEvery: Math.max(1, Math.floor(steps / 400)),
@@ -537,9 +541,11 @@ function riccati(values) {
   const tOde = linspace(0.0, T, 25);
   const closed = riccatiEigenvalues(W0, t, N).data;
   // The features of a point of S are constant within each class, so the solver integrates
-  // the gradient flow of the class means (the same flow, at a cost that does not depend on N).
-  const means = classSummary(start[0], C)[0];
-  const flowed = classMeanFlow(means, W0, start[2], N, tOde, 1e-10, 1e-12);
+  // the gradient flow of the class means (the same flow, at a cost that does not depend on
+  // N), in the span of W₀'s rows, which the flow never leaves (a cost that does not depend
+  // on p).
+  const [means, Wq] = inRowSpace(classSummary(start[0], C)[0], W0, r);
+  const flowed = classMeanFlow(means, Wq, start[2], N, tOde, 1e-10, 1e-12);
   const numeric = gramEigenvalues(flowed[1]).data;
   const series = [];
   for (let i = 0; i < r; i++) {
