@@ -1,0 +1,420 @@
+"""Neural-collapse measures of data larger than memory: one batch at a time.
+
+:class:`NCAccumulator` reads features batch by batch (as a PyTorch ``DataLoader`` gives
+them) and keeps, per class, the number of samples and the mean, plus one ``p x p``
+within-class scatter summed over the classes. Its memory is ``O(p^2 + C p)`` whatever the
+number of samples. From these it gives NC1, NC2 and NC3 exactly as :func:`ufm.nc_metrics`
+would on all the data at once. NC4 compares every sample with the *final* class means, so
+it needs a second pass over the data: :meth:`NCAccumulator.nc4_pass`.
+
+Book: ``def-nc-statistics`` and ``def-nc1`` to ``def-nc4`` (``book/observed.ipynb``).
+
+Example
+-------
+>>> acc = NCAccumulator(C=10, p=512, layout="samples_by_features")  # doctest: +SKIP
+>>> for x, y in loader:                                               # doctest: +SKIP
+...     acc.update(model.features(x), y)
+>>> out = acc.metrics(W=model.fc.weight, b=model.fc.bias)            # doctest: +SKIP
+>>> second = acc.nc4_pass(W=model.fc.weight, b=model.fc.bias)        # doctest: +SKIP
+>>> for x, y in loader:                                               # doctest: +SKIP
+...     second.update(model.features(x), y)
+>>> out["nc4"] = second.result()                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+from .collapse import _nc1, nc_metrics
+
+#: The two accepted layouts of a batch of features.
+LAYOUTS = ("samples_by_features", "features_by_samples")
+
+
+def _to_numpy(x):
+    """An array-like as a numpy array, without importing any framework.
+
+    Duck typing for tensors: ``.detach()`` if present (drops autograd), then ``.cpu()`` if
+    present (leaves the GPU), then ``.numpy()``; anything else goes through
+    :func:`numpy.asarray`.
+    """
+    if hasattr(x, "detach"):
+        x = x.detach()
+    if hasattr(x, "cpu"):
+        x = x.cpu()
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+def _real(x, name: str, ndim: int, allow_empty: bool = False) -> np.ndarray:
+    """``x`` as a finite float64 array (a new array or one never stored by the caller)."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of real numbers, not {type(x).__name__}")
+    try:
+        arr = _to_numpy(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} is complex (dtype {arr.dtype}); expected real numbers")
+    if allow_empty and arr.size == 0 and arr.ndim == ndim:
+        return arr.astype(np.float64)
+    return _checks.as_array(arr, name, ndim)
+
+
+def _layout(layout) -> str:
+    if not isinstance(layout, str):
+        raise TypeError(
+            f"layout must be one of {LAYOUTS}; got {layout!r} of type {type(layout).__name__}"
+        )
+    if layout not in LAYOUTS:
+        raise ValueError(
+            f"layout must be 'samples_by_features' (batches of shape (n, p), as PyTorch "
+            f"gives them) or 'features_by_samples' (shape (p, n), as ufm.nc_metrics takes "
+            f"them); got {layout!r}"
+        )
+    return layout
+
+
+def _labels(labels, name: str, n: int, C: int) -> np.ndarray:
+    """Labels as int64 in ``0, …, C-1``, one per sample; integral floats are accepted."""
+    if isinstance(labels, (str, bytes)) or labels is None:
+        raise TypeError(f"{name} must be integers 0, …, {C - 1}; got {type(labels).__name__}")
+    try:
+        y = _to_numpy(labels)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be integers 0, …, {C - 1} ({exc})") from None
+    if y.shape != (n,):
+        raise ValueError(f"{name} has shape {y.shape}; expected ({n},), one label per sample")
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if np.issubdtype(y.dtype, np.integer):
+        if y.min() < 0 or y.max() >= C:
+            raise ValueError(f"{name} must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
+        return y.astype(np.int64)
+    if not np.issubdtype(y.dtype, np.floating):
+        raise TypeError(f"{name} must be integers 0, …, {C - 1}; got dtype {y.dtype}")
+    if not np.isfinite(y).all():
+        raise ValueError(f"{name} has NaN or infinite entries; expected integers 0, …, {C - 1}")
+    if (y != np.round(y)).any():
+        raise TypeError(f"{name} must be integers 0, …, {C - 1}; got non-integer values")
+    if y.min() < 0 or y.max() >= C:
+        raise ValueError(f"{name} must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
+    return y.astype(np.int64)
+
+
+def _batch(features, labels, layout: str, C: int, p: int, labels_needed: bool = True):
+    """A checked batch: features as ``(p, m)`` float64 and labels as ``(m,)`` int64."""
+    X = _real(features, "features_batch", 2, allow_empty=True)
+    if layout == "samples_by_features":
+        X = X.T
+    if X.shape[0] != p:
+        by_rows = layout == "samples_by_features"
+        shape, axis = (X.shape[::-1], "columns") if by_rows else (X.shape, "rows")
+        raise ValueError(
+            f"features_batch has shape {shape}, so {X.shape[0]} {axis}; expected p = {p} "
+            f"features per sample (layout {layout!r})"
+        )
+    if labels is None and not labels_needed:
+        return X, None
+    return X, _labels(labels, "labels_batch", X.shape[1], C)
+
+
+def _classifier(W, b, C: int, p: int):
+    """``W`` (``(C, p)``) and ``b`` (``(C,)``, zero when ``None``) as float64 arrays."""
+    W = _real(W, "W", 2)
+    if W.shape != (C, p):
+        raise ValueError(f"W has shape {W.shape}; expected (C, p) = ({C}, {p})")
+    if b is None:
+        return W, np.zeros(C)
+    b = _real(b, "b", 1)
+    if b.shape != (C,):
+        raise ValueError(f"b has {b.shape[0]} entries; expected C = {C} (one per class)")
+    return W, b
+
+
+class NCAccumulator:
+    """Streaming NC1–NC3 (and NC4 by a second pass) of features seen batch by batch.
+
+    The state is, per class ``c``, the count ``n_c`` and the mean ``μ_c``, and the
+    within-class scatter ``Σ = Σ_i (h_i - μ_{y_i})(h_i - μ_{y_i})^T`` summed over all
+    classes: ``C + C p + p^2`` numbers in float64, **independent of the number of samples**.
+    Each batch is merged with the pairwise update of Chan, Golub and LeVeque (Welford's
+    for one sample): with batch count ``m_c``, mean ``ν_c`` and scatter ``Σ_b``,
+
+    ``μ_c ← μ_c + (m_c/(n_c+m_c)) δ_c``,
+    ``Σ ← Σ + Σ_b + Σ_c (n_c m_c/(n_c+m_c)) δ_c δ_c^T``, ``δ_c = ν_c - μ_c``,
+
+    where the batch is first shifted by the current means, so no raw second moment (which
+    would lose the spread of features with a large common offset) is ever formed.
+
+    Conventions are those of :func:`ufm.nc_metrics` (global mean = mean of the class
+    means, ``Σ_W`` averaged over the ``n`` samples, ``Σ_B`` over the ``C`` classes).
+
+    Parameters
+    ----------
+    C : int
+        Number of classes (``>= 2``); labels lie in ``0, …, C-1``.
+    p : int
+        Feature dimension (``>= 1``).
+    layout : {"samples_by_features", "features_by_samples"}
+        Required, never guessed: ``"samples_by_features"`` for batches of shape ``(m, p)``
+        (one row per sample, as PyTorch gives them), ``"features_by_samples"`` for shape
+        ``(p, m)`` (one column per sample, as :func:`ufm.nc_metrics` takes them).
+
+    Attributes
+    ----------
+    counts : ndarray of int64, shape (C,)
+        Samples seen per class.
+    means : ndarray, shape (p, C)
+        Class means of the samples seen (column ``c``; zero for a class not seen yet).
+    scatter : ndarray, shape (p, p)
+        Within-class scatter ``Σ`` of the samples seen (a sum, not an average).
+
+    Notes
+    -----
+    Batches may be numpy arrays, nested lists or tensors (anything with ``.numpy()``,
+    after ``.detach()`` and ``.cpu()`` when present); torch is never imported. Input of
+    any real dtype (float32 included) is accumulated in float64, and no reference to a
+    batch is kept.
+    """
+
+    def __init__(self, C: int, p: int, layout: str):
+        self.C = _checks.positive_int(C, "C", 2)
+        self.p = _checks.positive_int(p, "p", 1)
+        self.layout = _layout(layout)
+        self.counts = np.zeros(self.C, dtype=np.int64)
+        self.means = np.zeros((self.p, self.C))
+        self.scatter = np.zeros((self.p, self.p))
+
+    @property
+    def n(self) -> int:
+        """Number of samples seen."""
+        return int(self.counts.sum())
+
+    def __repr__(self) -> str:
+        return f"NCAccumulator(C={self.C}, p={self.p}, layout={self.layout!r}, n={self.n})"
+
+    def update(self, features_batch, labels_batch) -> NCAccumulator:
+        """Add a batch of samples.
+
+        Parameters
+        ----------
+        features_batch : array_like, shape (m, p) or (p, m) as set by ``layout``
+            Real, finite features (numpy array, list or tensor); ``m = 0`` is a no-op.
+        labels_batch : array_like of int, shape (m,)
+            Class of each sample, in ``0, …, C-1`` (integral floats are accepted).
+            A batch need not contain every class.
+
+        Returns
+        -------
+        NCAccumulator
+            ``self``, so that updates can be chained.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming the argument, on complex, NaN or infinite features, a batch of the wrong
+            width, labels that are not integers in ``0, …, C-1`` or not one per sample.
+        """
+        X, y = _batch(features_batch, labels_batch, self.layout, self.C, self.p)
+        if y.size == 0:
+            return self
+        m = np.bincount(y, minlength=self.C)
+        seen = m > 0
+        # Shift by a reference per class: the current mean, or for a class new to the
+        # accumulator the first of its samples in this batch.
+        ref = self.means.copy()
+        new = seen & (self.counts == 0)
+        if new.any():
+            classes, first = np.unique(y, return_index=True)  # first sample of each class
+            at = np.full(self.C, -1)
+            at[classes] = first
+            ref[:, new] = X[:, at[new]]
+        D = X - ref[:, y]
+        delta = np.zeros((self.p, self.C))
+        np.add.at(delta.T, y, D.T)
+        delta[:, seen] /= m[seen]  # δ_c = ν_c - ref_c
+        dev = D - delta[:, y]  # h_i - ν_{y_i}
+        total = self.counts + m
+        weight = np.zeros(self.C)
+        weight[seen] = self.counts[seen] * m[seen] / total[seen]  # n_c m_c/(n_c + m_c)
+        share = np.zeros(self.C)
+        share[seen] = m[seen] / total[seen]  # 1 for a new class: μ_c = ref_c + δ_c
+        corr = delta * np.sqrt(weight)
+        self.scatter += dev @ dev.T + corr @ corr.T
+        self.means = ref + delta * share
+        self.counts = total
+        return self
+
+    def merge(self, other: NCAccumulator) -> NCAccumulator:
+        """Add the samples of another accumulator (for example one per worker).
+
+        Same pairwise update as :meth:`update`, with ``other``'s counts, means and scatter
+        as the batch. ``other`` is not changed.
+
+        Returns
+        -------
+        NCAccumulator
+            ``self``.
+        """
+        if not isinstance(other, NCAccumulator):
+            raise TypeError(f"other must be an NCAccumulator; got {type(other).__name__}")
+        if (other.C, other.p) != (self.C, self.p):
+            raise ValueError(
+                f"other has C = {other.C}, p = {other.p}; expected C = {self.C}, p = {self.p}"
+            )
+        m = other.counts
+        seen = m > 0
+        total = self.counts + m
+        delta = other.means - self.means
+        weight = np.zeros(self.C)
+        weight[seen] = self.counts[seen] * m[seen] / total[seen]
+        share = np.zeros(self.C)
+        share[seen] = m[seen] / total[seen]
+        corr = delta * np.sqrt(weight)
+        self.scatter = self.scatter + other.scatter + corr @ corr.T
+        self.means = self.means + delta * share
+        self.counts = total
+        return self
+
+    def _check_classes(self) -> None:
+        empty = np.flatnonzero(self.counts == 0).tolist()
+        if empty:
+            raise ValueError(
+                f"classes {empty} have no sample; every class 0, …, {self.C - 1} needs at "
+                "least 2 before metrics() can be computed"
+            )
+        single = np.flatnonzero(self.counts == 1).tolist()
+        if single:
+            raise ValueError(
+                f"classes {single} have a single sample; every class needs at least 2 for "
+                "a within-class scatter"
+            )
+
+    def metrics(self, W=None, b=None) -> dict[str, float]:
+        """NC1, NC2 and (with ``W``) NC3 of all the samples seen.
+
+        The same numbers as :func:`ufm.nc_metrics` on the concatenated batches (up to
+        rounding), computed from the accumulated means and scatter only:
+
+        - ``nc1``: ``tr(Σ_W Σ_B^†)/C`` (variability collapse), by ``ufm.collapse._nc1``
+          with ``Σ_W = Σ/n``;
+        - ``nc2_equinorm``: std/mean of the norms of the centred class means
+          ``μ_c - μ_G`` (``μ_G`` the mean of the class means);
+        - ``nc2_equiangular``: mean over ``c ≠ c'`` of ``|cos(μ_c - μ_G, μ_c' - μ_G) + 1/(C-1)|``;
+        - ``nc2_maxangle``: mean over ``c`` of ``max_{c' ≠ c} |cos + 1/(C-1)|``;
+        - ``nc3`` (needs ``W``): ``||W^T/||W||_F - M/||M||_F||_F^2`` (self-duality).
+
+        NC2 and NC3 depend on the class means alone, so they are those of
+        :func:`ufm.nc_metrics` applied to the ``C`` means themselves (one sample each).
+
+        NC4 is not here: it needs every sample again, with these final means; use
+        :meth:`nc4_pass`.
+
+        Parameters
+        ----------
+        W : array_like, shape (C, p), optional
+            Last-layer classifier (a tensor such as ``model.fc.weight`` is accepted).
+        b : array_like, shape (C,), optional
+            Its bias. Only NC4 uses it; it is accepted (and checked) here so that a call
+            can mirror :func:`ufm.nc_metrics`.
+
+        Returns
+        -------
+        dict
+            Keys ``nc1``, ``nc2_equinorm``, ``nc2_equiangular``, ``nc2_maxangle`` and, with
+            ``W``, ``nc3``.
+
+        Raises
+        ------
+        ValueError
+            Naming the classes, if a class has no sample or a single one; if all class
+            means coincide (every measure is 0/0); on a malformed ``W`` or ``b``.
+        """
+        self._check_classes()
+        if W is not None:
+            W, b = _classifier(W, b, self.C, self.p)
+        elif b is not None:
+            _real(b, "b", 1)  # checked; like ufm.nc_metrics, b is unused without W
+        out = nc_metrics(self.means, np.arange(self.C), W)
+        out.pop("nc4", None)  # of the C means, not of the samples
+        out["nc1"] = float(_nc1(self.means, self.n, Sigma=self.scatter))
+        keys = ("nc1", "nc2_equinorm", "nc2_equiangular", "nc2_maxangle", "nc3")
+        return {k: out[k] for k in keys if k in out}
+
+    def nc4_pass(self, W, b=None) -> NC4Pass:
+        """Start the second pass that measures NC4 with the final class means.
+
+        NC4 is the fraction of samples on which the classifier's decision
+        ``argmax_c (W h + b)_c`` disagrees with the nearest class mean
+        ``argmin_c ||h - μ_c||``. The means must be those of all the data, so, once every
+        batch has gone through :meth:`update`, feed the same batches again to the returned
+        object's ``update`` and read ``result()``. The means, ``W`` and ``b`` are copied
+        now: later updates of this accumulator do not change the pass.
+
+        Parameters
+        ----------
+        W : array_like, shape (C, p)
+        b : array_like, shape (C,), optional
+            Zero when not given, as in :func:`ufm.nc_metrics`.
+
+        Returns
+        -------
+        NC4Pass
+        """
+        self._check_classes()
+        W, b = _classifier(W, b, self.C, self.p)
+        return NC4Pass(self.means, W, b, self.layout)
+
+
+class NC4Pass:
+    """Second pass over the data for NC4, made by :meth:`NCAccumulator.nc4_pass`.
+
+    Holds copies of the final class means, ``W`` and ``b``, and counts the samples seen and
+    those on which ``argmax_c (W h + b)_c`` differs from ``argmin_c ||h - μ_c||``. Memory
+    ``O(C p)``, independent of the number of samples.
+    """
+
+    def __init__(self, means, W, b, layout: str):
+        self.means = np.array(means, dtype=np.float64)
+        self.W = np.array(W, dtype=np.float64)
+        self.b = np.array(b, dtype=np.float64)
+        self.layout = _layout(layout)
+        self.p, self.C = self.means.shape
+        # Nearest mean from the means and samples shifted by the global mean μ_G, so a
+        # large common offset does not enter ||h||^2 - 2 μ_c·h + ||μ_c||^2.
+        self._centre = self.means.mean(axis=1)
+        centred = self.means - self._centre[:, None]
+        self._centred = centred
+        self._sq = (centred * centred).sum(axis=0)
+        self.n = 0
+        self.disagreements = 0
+
+    def update(self, features_batch, labels_batch=None) -> NC4Pass:
+        """Add a batch: same layout as the accumulator; labels (optional, NC4 does not use
+        them) are checked when given, so the first pass's loop can be reused unchanged.
+
+        Returns
+        -------
+        NC4Pass
+            ``self``.
+        """
+        X, _ = _batch(
+            features_batch, labels_batch, self.layout, self.C, self.p, labels_needed=False
+        )
+        if X.shape[1] == 0:
+            return self
+        decision = np.argmax(self.W @ X + self.b[:, None], axis=0)
+        Xc = X - self._centre[:, None]
+        nearest = np.argmin(self._sq[:, None] - 2 * self._centred.T @ Xc, axis=0)
+        self.n += X.shape[1]
+        self.disagreements += int(np.count_nonzero(decision != nearest))
+        return self
+
+    def result(self) -> float:
+        """NC4: the fraction of the samples seen on which the two decisions disagree."""
+        if self.n == 0:
+            raise ValueError("no sample has been passed to update(); NC4 is 0/0")
+        return self.disagreements / self.n
