@@ -191,9 +191,9 @@ def test_malformed_reduced_states_are_refused_with_a_message(kwargs, message):
 
 
 def test_a_scatter_that_is_not_positive_semidefinite_is_refused():
-    state = ReducedState(np.zeros((2, 3)), -np.eye(2), np.ones((3, 2)), np.zeros(3), 4)
+    # Refused when the state is made, before any measure reads it (risk, NC1, distance).
     with pytest.raises(ValueError, match="Sigma has a negative eigenvalue"):
-        ufm.gradient_descent(state, lr=0.1, steps=1)
+        ReducedState(np.zeros((2, 3)), -np.eye(2), np.ones((3, 2)), np.zeros(3), 4)
 
 
 def test_gradient_descent_refuses_bad_methods_and_mixed_arguments():

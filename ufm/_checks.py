@@ -8,8 +8,14 @@ what to pass instead.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
+
+#: Default for the largest amount of memory (bytes) one call may allocate: 2 GiB. Set the
+#: environment variable ``UFM_MEMORY_LIMIT`` (a number of bytes, read at each call) to
+#: change it.
+MEMORY_LIMIT = 2 * 2**30
 
 
 def as_array(x, name: str, ndim: int | tuple[int, ...], finite: bool = True) -> np.ndarray:
@@ -26,9 +32,12 @@ def as_array(x, name: str, ndim: int | tuple[int, ...], finite: bool = True) -> 
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be an array of real numbers, not {type(x).__name__}")
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        arr = np.asarray(x)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers; got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if arr.ndim not in allowed:
         want = " or ".join(str(d) for d in allowed)
@@ -40,23 +49,82 @@ def as_array(x, name: str, ndim: int | tuple[int, ...], finite: bool = True) -> 
     return arr
 
 
-def positive_int(x, name: str, minimum: int = 1) -> int:
-    """Return ``x`` as an ``int``, checking that it is an integer ``>= minimum``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+def positive_int(x, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``x`` as an ``int``, checking that it is an integer ``>= minimum`` (and
+    ``<= maximum`` when given). A bool is refused; a 0-d integer array is accepted."""
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
         raise TypeError(f"{name} must be an integer; got {x!r} of type {type(x).__name__}")
     if x < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {x}")
+    if maximum is not None and x > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum}; got {x}")
     return int(x)
+
+
+def _as_float(x, name: str, what: str) -> float:
+    """``x`` as a ``float`` (``inf`` for an integer too large), or a TypeError saying that
+    ``name`` must be ``what``. A bool, a string, a complex number is refused; a 0-d real
+    array is accepted."""
+    if isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf":
+        x = x[()]
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be {what}; got {x!r} of type {type(x).__name__}")
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf")
+
+
+def real(x, name: str) -> float:
+    """Return ``x`` as a finite ``float`` (see :func:`_as_float` for what is refused)."""
+    value = _as_float(x, name, "a real number")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number; got {x}")
+    return value
 
 
 def positive_float(x, name: str) -> float:
     """Return ``x`` as a ``float``, checking that it is finite and strictly positive."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a positive number; got {x!r} of type {type(x).__name__}")
-    x = float(x)
+    x = _as_float(x, name, "a positive number")
     if not np.isfinite(x) or x <= 0:
         raise ValueError(f"{name} must be a finite number > 0; got {x}")
     return x
+
+
+def memory_limit() -> int:
+    """The largest number of bytes one call may allocate: ``UFM_MEMORY_LIMIT`` from the
+    environment when set (read at each call), else :data:`MEMORY_LIMIT` (2 GiB)."""
+    value = os.environ.get("UFM_MEMORY_LIMIT")
+    if value is None:
+        return MEMORY_LIMIT
+    try:
+        limit = int(float(value))
+    except (ValueError, OverflowError):
+        limit = -1
+    if limit <= 0:
+        raise ValueError(f"UFM_MEMORY_LIMIT must be a number of bytes > 0; got {value!r}")
+    return limit
+
+
+def fits_in_memory(nbytes, name: str) -> None:
+    """Refuse, before anything is allocated, a call that would need ``nbytes`` bytes
+    (because of the argument(s) ``name``) above :func:`memory_limit`.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the memory needed and the limit.
+    """
+    limit = memory_limit()
+    if nbytes > limit:
+        need = float(nbytes) / 2**30 if nbytes < 2**1000 else float("inf")
+        raise ValueError(
+            f"{name} would need {need:.3g} GiB of memory, above the limit of "
+            f"{limit / 2**30:.3g} GiB (UFM_MEMORY_LIMIT); use smaller sizes, or raise the "
+            "limit by setting the environment variable UFM_MEMORY_LIMIT to a number of bytes"
+        )
 
 
 def sizes(C, N, p) -> tuple[int, int, int]:
@@ -89,7 +157,15 @@ def triple(H, W, b, batch: bool = False):
     """
     W = as_array(W, "W", (2, 3) if batch else 2)
     batched = W.ndim == 3
-    H = as_array(H, "H", W.ndim)
+    try:
+        H = as_array(H, "H", W.ndim)
+    except ValueError:
+        if batch and np.ndim(H) == 5 - W.ndim:  # a single state mixed with a batch
+            raise ValueError(
+                f"W has shape {np.shape(W)} but H has shape {np.shape(H)}; expected a single "
+                "state (H and W 2-D, b 1-D) or a batch (H and W 3-D, b 2-D), not a mix"
+            ) from None
+        raise
     b = as_array(b, "b", W.ndim - 1)
     C, p = W.shape[-2:]
     if C < 2:

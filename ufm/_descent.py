@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .collapse import _errors, _nc1, _sq
+from .collapse import _errors, _nc1, _norm, _sq
 from .model import targets
 from .subspace import _distance
 
@@ -244,7 +244,7 @@ class ReducedDescent:
         Z, F = self.Zs[:n], self.Fs[:n]
         W, b, u, L = Z[..., :p], Z[..., p], F[..., :p, :C], F[..., :p, C:]
         nc1 = None if self.results.nc1 is None else _nc1(u / self.sqrtN, C * self.N, L=L)
-        self.results.add(W, b, u, _sq(L), self._residual_sq(Z, F), nc1)
+        self.results.add(W, b, u, _norm(L), self._residual_sq(Z, F), nc1)
         self.filled = 0
 
     def _residual_sq(self, Z, F):
@@ -347,15 +347,15 @@ class Results:
         self.distance = np.empty((K, T))
         self.nc1 = np.empty((K, T)) if nc1 else None
 
-    def add(self, W, b, u, within, risk_sq, nc1):
+    def add(self, W, b, u, spread, risk_sq, nc1):
         """Measures of ``n`` recorded states: ``W`` ``(n, K, C, p)``, ``b`` ``(n, K, C)``,
-        ``u = sqrt(N) H̄`` ``(n, K, p, C)``, ``within = tr Σ`` and ``risk_sq =
+        ``u = sqrt(N) H̄`` ``(n, K, p, C)``, ``spread = ||Δ||_F`` and ``risk_sq =
         ||W H + b 1^T - Y||^2`` ``(n, K)``, NC1 ``(n, K)`` or None."""
         part = slice(self.count, self.count + len(W))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.risk[:, part] = (risk_sq / (2 * self.C * self.N)).T
-            errors = _errors(W, b, u, within, self.N)
-            distance = _distance(W, b, u, within)
+            errors = _errors(W, b, u, spread, self.N)
+            distance = _distance(W, b, u, spread)
         self.errors[:, part] = np.swapaxes(errors, 0, 1)
         self.distance[:, part] = distance.T
         if nc1 is not None:
@@ -431,7 +431,7 @@ class FullDescent:
         blocks = self.X[:, :p].reshape(K, p, C, N)
         np.mean(blocks, axis=-1, out=ubuf)
         dev = blocks - ubuf[..., None]
-        np.einsum("kicn,kicn->k", dev, dev, out=within)
+        within[...] = _norm(dev, (1, 2, 3))
         ubuf *= np.sqrt(N)
         if Sigma is not None:
             dev = dev.reshape(K, p, C * N)
@@ -487,9 +487,6 @@ def run(engine, steps, record_every):
     mapping each diverged run to its last finite iterate (in the engine's ``take`` form).
     """
     K = engine.K
-    recorded = [False] * (steps + 1)
-    recorded[::record_every] = [True] * len(recorded[::record_every])
-    recorded[steps] = True
     alive = np.ones(K, dtype=bool)
     diverged_at = np.full(K, -1)
     frozen = {}
@@ -508,7 +505,7 @@ def run(engine, steps, record_every):
                 saved = engine.save()
             start, stop = k, min(k + CHECK_EVERY, steps)
             for j in range(start + 1, stop + 1):
-                step(recorded[j])
+                step(j % record_every == 0 or j == steps)
             k = stop
         engine.finish()
     return diverged_at, frozen

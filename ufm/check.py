@@ -576,6 +576,8 @@ def step_size_bound(answer, C: int | None = None, N: int | None = None) -> Feedb
                 return result
         sizes = ", ".join(f"({c}, {n})" for c, n in STEP_SIZES)
         return _ok(f"Your bound is right at every (C, N) tried: {sizes}.")
+    if isinstance(answer, np.ndarray) and answer.ndim == 0:
+        answer = answer[()]
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         unfilled = _unfilled(answer, "Your answer is")
         if unfilled is not None:
@@ -594,9 +596,13 @@ def _step_feedback(value, C: int, N: int, what: str = "Your answer is") -> Feedb
     unfilled = _unfilled(value, what)
     if unfilled is not None:
         return unfilled
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return _fail(f"The bound should be one number; got {type(value).__name__}.")
     value = float(value)
+    if not np.isfinite(value):
+        return _fail(f"{what} {value}, not a number: the bound is a positive finite number.")
     right = largest_stable_step(C, N)
     if abs(value - right) <= RTOL * right:
         return _ok(f"Your bound is right for C={C}, N={N}.")

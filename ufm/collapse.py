@@ -74,6 +74,7 @@ def strong_collapse(C: int, N: int, p: int, seed=None):
             f"p = {p} < C - 1 = {C - 1}: strong neural collapse needs p >= C - 1, since "
             "W W^T = sqrt(N) P has rank C - 1"
         )
+    _checks.fits_in_memory(8 * p * C * N, f"strong_collapse(C={C}, N={N}, p={p})")
     if seed is None:
         Q = np.eye(p, C - 1)
     else:
@@ -113,15 +114,24 @@ def _sq(X):
     return np.einsum("...ij,...ij->...", X, X)
 
 
+def _norm(X, axes=(-2, -1)):
+    """Frobenius norm over ``axes`` (default the last two), rescaled first so that it
+    neither overflows nor underflows for any representable ``X``."""
+    top = np.abs(X).max(axis=axes, keepdims=True, initial=0.0)
+    scaled = X / np.where(top > 0, top, 1.0)
+    return np.squeeze(top, axis=axes) * np.sqrt(np.sum(scaled * scaled, axis=axes))
+
+
 def _centering(C: int) -> np.ndarray:
     """``P = I_C - 11^T/C`` without checking ``C`` (the public :func:`centering` checks)."""
     return np.eye(C) - 1.0 / C
 
 
-def _errors(W, b, u, within, N):
+def _errors(W, b, u, spread, N):
     """The three strong-collapse errors (``(..., 3)``) from ``W``, ``b``,
-    ``u = sqrt(N) H̄`` and ``within = tr Σ`` (any leading axes): the one implementation
-    behind :func:`strong_collapse_errors`, :meth:`ufm.ReducedState.strong_collapse_errors`
+    ``u = sqrt(N) H̄`` and ``spread = ||Δ||_F = sqrt(tr Σ)`` (any leading axes): the one
+    implementation behind :func:`strong_collapse_errors`,
+    :meth:`ufm.ReducedState.strong_collapse_errors`
     and the errors recorded by :func:`ufm.gradient_descent`.
 
     With ``||H||^2 = ||u||^2 + tr Σ`` and ``N ||H̄ - W^T/√N||^2 = ||u - W^T||^2``:
@@ -132,13 +142,16 @@ def _errors(W, b, u, within, N):
       cancellation); when ``C > p + 1``, ``W W^T`` has rank below ``C - 1``, so
       ``e1 >= sqrt(N(C-1-p))`` and the expansion (no ``C x C`` matrix) is accurate;
     - ``e2 = sqrt(||u - W^T||^2 + tr Σ) / sqrt(||u||^2 + tr Σ)``, ``e3 = ||b - 1/C||``.
+
+    Norms are taken rescaled (:func:`_norm`, :func:`numpy.hypot`), so that ``e2`` is the same
+    at any representable scale and ``e1`` does not overflow before its value does.
     """
     C, p = W.shape[-2:]
     s = np.sqrt(N)
     if C <= p + 1:
         gram = W @ np.swapaxes(W, -1, -2)
         gram -= s * _centering(C)
-        e1 = np.sqrt(_sq(gram))
+        e1 = _norm(gram)
     else:
         M = np.swapaxes(W, -1, -2) @ W
         colsum = W.sum(axis=-2)
@@ -147,7 +160,7 @@ def _errors(W, b, u, within, N):
             _sq(M) - 2 * s * (trace - np.einsum("...i,...i->...", colsum, colsum) / C) + N * (C - 1)
         )
         e1 = np.sqrt(np.maximum(sq, 0.0))
-    e2 = np.sqrt((_sq(W - np.swapaxes(u, -1, -2)) + within) / (_sq(u) + within))
+    e2 = np.hypot(_norm(W - np.swapaxes(u, -1, -2)), spread) / np.hypot(_norm(u), spread)
     e3 = np.linalg.norm(b - 1.0 / C, axis=-1)
     return np.stack([e1, e2, e3], axis=-1)
 
@@ -166,8 +179,9 @@ def _nc1(means, n, Sigma=None, L=None):
     ``||[μ_1, …, μ_C]||_F``. NaN when all class means coincide.
     """
     p, C = means.shape[-2:]
+    finite = np.isfinite(means).all(axis=(-2, -1))  # a diverged run of a batch: no value
     M = means - means.mean(axis=-1, keepdims=True)
-    U, s, _ = np.linalg.svd(M, full_matrices=False)
+    U, s, _ = np.linalg.svd(np.where(finite[..., None, None], M, 0.0), full_matrices=False)
     top = s[..., :1]
     level = np.maximum(top, np.sqrt(_sq(means))[..., None])
     keep = (s > max(p, C) * np.finfo(float).eps * level) & (top > 0)
@@ -181,7 +195,7 @@ def _nc1(means, n, Sigma=None, L=None):
     else:
         terms = np.einsum("...ij,...ik,...kj->...j", U, Sigma, U) / s_kept**2
         value = np.where(keep, terms, 0.0).sum(axis=-1) / n
-    return np.where(top[..., 0] > 0, value, np.nan)
+    return np.where(finite & (top[..., 0] > 0), value, np.nan)
 
 
 def strong_collapse_errors(H, W, b) -> np.ndarray:
@@ -204,8 +218,8 @@ def strong_collapse_errors(H, W, b) -> np.ndarray:
     H, W, b, C, N, _, _ = _checks.triple(H, W, b)
     if not H.any():
         raise ValueError("H is zero, so the relative error ||H - (W ⊗ 1)^T/√N|| / ||H|| is 0/0")
-    Hbar, within = class_summary(H, C)
-    return _errors(W, b, np.sqrt(N) * Hbar, within, N)
+    Hbar, Delta = _split(H, C)
+    return _errors(W, b, np.sqrt(N) * Hbar, _norm(Delta), N)
 
 
 def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
@@ -263,8 +277,13 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
     y = np.asarray(labels)
     if y.shape != (n,):
         raise ValueError(f"labels has shape {y.shape}; expected ({n},), one per column of features")
-    if not (np.issubdtype(y.dtype, np.integer) or (y.dtype == float and (y == y.round()).all())):
+    if y.dtype.kind not in "iuf":
         raise TypeError(f"labels must be integers 0, …, C-1; got dtype {y.dtype}")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or (np.abs(y) > 2**53).any():
+            raise ValueError(f"labels must be integers 0, …, C-1; got {y[np.argmax(np.abs(y))]}")
+        if (y != y.round()).any():
+            raise TypeError(f"labels must be integers 0, …, C-1; got {y[y != y.round()][0]}")
     y = y.astype(np.int64)
     if W is not None:
         W = _checks.as_array(W, "W", 2)
@@ -282,6 +301,9 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
         empty = np.flatnonzero(counts == 0).tolist()
         raise ValueError(f"classes {empty} have no sample; every class 0, …, {C - 1} needs one")
 
+    raw = X
+    top = np.abs(X).max()
+    X = X / top if top > 0 else X  # every measure below is scale-invariant except NC4's argmax
     means = np.zeros((p, C))
     np.add.at(means.T, y, X.T)
     means /= counts
@@ -308,12 +330,12 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
     if W is not None:
         if not W.any():
             raise ValueError("W is zero, so W^T/||W||_F in NC3 is 0/0")
-        diff = W.T / np.linalg.norm(W) - M / np.linalg.norm(M)
+        diff = W.T / _norm(W) - M / _norm(M)
         out["nc3"] = float(np.vdot(diff, diff))
         bias = np.zeros(C) if b is None else _checks.as_array(b, "b", 1)
         if bias.shape != (C,):
             raise ValueError(f"b has {bias.shape[0]} entries; expected C = {C}")
-        decision = np.argmax(W @ X + bias[:, None], axis=0)
+        decision = np.argmax(W @ raw + bias[:, None], axis=0)
         sq = (X * X).sum(axis=0)[None, :] - 2 * means.T @ X + (means * means).sum(axis=0)[:, None]
         nearest = np.argmin(sq, axis=0)
         out["nc4"] = float(np.mean(decision != nearest))

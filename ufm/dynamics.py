@@ -145,6 +145,13 @@ def gradient_descent(
 
     K = (state.W if reduced_input else W).shape[0] if batched else 1
     lr = _step_size(lr, K if batched else None)
+    records = steps // record_every + 2
+    state_floats = 0 if reduced_input else K * C * N * (5 * (p + 1) + 2 * C)
+    _checks.fits_in_memory(
+        8 * (records * (7 * K + 2) + state_floats),
+        f"gradient_descent with steps={steps}, record_every={record_every} "
+        f"({records} records of {K} run(s)) on C={C}, N={N}, p={p}",
+    )
     recorded = np.unique(np.r_[np.arange(0, steps + 1, record_every), steps])
     results = Results(recorded.size, K, C, N, nc1)
     if reduced_input:
@@ -271,14 +278,16 @@ def flow_on_S(W0, beta0: float, t, N: int, rank_tol: float | None = None):
         leading ``T`` axis when ``t`` is an array.
     """
     N = _checks.positive_int(N, "N")
-    if isinstance(beta0, bool) or not np.isscalar(beta0) or not np.isfinite(beta0):
-        raise ValueError(f"beta0 must be a finite real number; got {beta0!r}")
+    beta0 = _checks.real(beta0, "beta0")
     U, s, Vt, times = _flow_start(W0, t, rank_tol, (0, 1))
-    C = U.shape[0]
+    C, p = U.shape[0], Vt.shape[1]
+    _checks.fits_in_memory(
+        8 * times.size * p * C * N, f"flow_on_S with N={N} at {times.size} times"
+    )
     sigma = _flowed_singular_values(s, times, C, N)
     W = (U * sigma[..., None, :]) @ Vt
     H = np.repeat(np.swapaxes(W, -1, -2), N, axis=-1) / np.sqrt(N)
-    beta = 1.0 / C + (float(beta0) - 1.0 / C) * np.exp(-times)
+    beta = 1.0 / C + (beta0 - 1.0 / C) * np.exp(-times)
     b = np.broadcast_to(beta[..., None], (*beta.shape, C)).copy()
     return H, W, b
 
@@ -335,10 +344,8 @@ def _flow_start(W0, t, rank_tol, t_ndim):
         )
     if rank_tol is None:
         rank_tol = max(C, p) * np.finfo(float).eps
-    if isinstance(rank_tol, bool) or not np.isscalar(rank_tol):
-        raise TypeError(f"rank_tol must be a number or None; got {rank_tol!r}")
-    rank_tol = float(rank_tol)
-    if not np.isfinite(rank_tol) or rank_tol < 0:
+    rank_tol = _checks.real(rank_tol, "rank_tol")
+    if rank_tol < 0:
         raise ValueError(f"rank_tol must be a finite number >= 0; got {rank_tol}")
     U, s, Vt = np.linalg.svd(W0, full_matrices=False)
     s = np.where(s > rank_tol * (s[0] if s.size else 0.0), s, 0.0)

@@ -240,11 +240,18 @@ def extended_descent(
     eta = rates[:, None, None]
 
     if record_steps is None:
+        records = steps // record_every + 2
+    else:
+        records = np.size(record_steps) + 1
+    per_record = 1 + (H[0].size + W[0].size + b[0].size if record_states else 0)
+    _checks.fits_in_memory(
+        8 * records * (K * per_record + 1),
+        f"extended_descent with steps={steps}, record_every={record_every} ({records} records)",
+    )
+    if record_steps is None:
         recorded = np.unique(np.r_[np.arange(0, steps + 1, record_every), steps])
     else:
         recorded = _record_steps(record_steps, steps)
-    is_recorded = np.zeros(steps + 1, dtype=bool)
-    is_recorded[recorded] = True
     values = np.full((K, recorded.size), np.nan)
     kept = (
         tuple(np.full((K, recorded.size, *x.shape[1:]), np.nan) for x in (H, W, b))
@@ -264,7 +271,7 @@ def extended_descent(
                 diverged_at[newly] = k
                 alive &= finite
                 H, W, b = (_where(newly, old, x) for x, old in zip((H, W, b), previous))
-            if is_recorded[k]:
+            if recorded[t] == k:
                 values[:, t] = value
                 if kept is not None:
                     for store, x in zip(kept, (H, W, b)):

@@ -34,6 +34,7 @@ def targets(C: int, N: int) -> np.ndarray:
         Column ``c*N + n`` is the indicator vector of class ``c``.
     """
     C, N, _ = _checks.sizes(C, N, 1)
+    _checks.fits_in_memory(8 * C * C * N, f"targets(C={C}, N={N})")
     return np.repeat(np.eye(C), N, axis=1)
 
 
@@ -117,6 +118,7 @@ def random_init(C: int, N: int, p: int, eps: float, seed=None):
     """
     C, N, p = _checks.sizes(C, N, p)
     eps = _checks.positive_float(eps, "eps")
+    _checks.fits_in_memory(16 * p * C * N, f"random_init(C={C}, N={N}, p={p})")
     rng = np.random.default_rng(_checks.seed_or_none(seed))
     H = rng.standard_normal((p, C * N))
     W = rng.standard_normal((C, p))

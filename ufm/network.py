@@ -330,6 +330,13 @@ def load_checkpoints(path=CHECKPOINTS) -> DigitsRun:
             f"no checkpoint file at {path}; regenerate it with `python -m ufm.network`"
         )
     with np.load(path) as data:
+        needed = {"setup_names", "setup_values", "steps", "zero_error", "mean_gram"}
+        missing = sorted(needed - set(data.files))
+        if missing:
+            raise ValueError(
+                f"path {path} is not a checkpoint file written by save_checkpoints: "
+                f"it lacks {', '.join(missing)}"
+            )
         values = dict(zip(data["setup_names"].tolist(), data["setup_values"].tolist()))
         ints = {"width", "depth", "p", "warmup", "seed"}
         setup = DigitsSetup(**{k: int(v) if k in ints else v for k, v in values.items()})
@@ -345,6 +352,15 @@ def load_checkpoints(path=CHECKPOINTS) -> DigitsRun:
             zero_error_step=zero[0],
             zero_error_from=zero[1],
             mean_gram=data["mean_gram"],
+        )
+
+
+def _check_run(run, name: str = "run") -> None:
+    """Refuse anything but a :class:`DigitsRun` (TypeError naming the argument)."""
+    if not isinstance(run, DigitsRun):
+        raise TypeError(
+            f"{name} must be a DigitsRun (from load_checkpoints or train_digits); "
+            f"got {type(run).__name__}"
         )
 
 

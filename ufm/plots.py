@@ -571,6 +571,10 @@ def nc_figure(
     matplotlib.figure.Figure
     """
 
+    network._check_run(run)
+    for name, value in (("live", live), ("other", other)):
+        if value is not None:
+            network._check_run(value, name)
     fig, axes = figure(11.0, 6.2, nrows=2, ncols=2)
     (ax1, ax2), (ax3, ax4) = axes
     k = run.steps
@@ -627,6 +631,7 @@ def triangle_figure(run: network.DigitsRun, classes=(0, 1, 2), steps=None):
     -------
     matplotlib.figure.Figure
     """
+    network._check_run(run)
     coords = network.triangle(run.mean_gram, classes)
     if steps is None:
         zero = run.zero_error_from if run.zero_error_from is not None else run.steps[-1]
@@ -634,6 +639,15 @@ def triangle_figure(run: network.DigitsRun, classes=(0, 1, 2), steps=None):
             np.argmin(np.abs(np.log1p(run.steps) - np.log1p(np.sqrt(zero * run.steps[-1]))))
         ]
         steps = [0, zero, later, run.steps[-1]]
+    steps = list(steps)
+    if not steps:
+        raise ValueError("steps is empty; expected at least one checkpointed step")
+    missing = [s for s in steps if not np.any(run.steps == s)]
+    if missing:
+        raise ValueError(
+            f"steps {missing} are not checkpointed; expected steps among run.steps "
+            f"({run.steps[0]} … {run.steps[-1]}, {run.steps.size} checkpoints)"
+        )
     index = [int(np.flatnonzero(run.steps == s)[0]) for s in steps]
 
     fig, ax = figure(4.6, 4.4)

@@ -27,6 +27,11 @@ from . import _checks
 from .collapse import _errors, _nc1, _split, _sq
 from .subspace import _distance
 
+#: The largest ``N`` a reduced state takes (numpy computes with it as a 64-bit integer).
+_MAX_N = 2**63 - 1
+#: The largest ``eps`` of :meth:`ReducedState.random`: ``Sigma`` has size ``eps^2``.
+_MAX_EPS = 1e150
+
 
 @dataclass(frozen=True)
 class ReducedState:
@@ -70,7 +75,7 @@ class ReducedState:
         Hbar = _checks.as_array(self.Hbar, "Hbar", ndim)
         Sigma = _checks.as_array(self.Sigma, "Sigma", ndim)
         b = _checks.as_array(self.b, "b", ndim - 1)
-        N = _checks.positive_int(self.N, "N")
+        N = _checks.positive_int(self.N, "N", maximum=_MAX_N)
         C, p = W.shape[-2:]
         if C < 2:
             raise ValueError(f"W has {C} row; expected one row per class and C >= 2 classes")
@@ -84,6 +89,13 @@ class ReducedState:
         asym = np.abs(Sigma - np.swapaxes(Sigma, -1, -2)).max()
         if asym > 1e-12 * max(np.abs(Sigma).max(), 1e-300):
             raise ValueError("Sigma is not symmetric; expected Sigma = Delta Delta^T")
+        lam = np.linalg.eigvalsh(Sigma)  # ascending; negatives down to rounding are allowed
+        tol = 100 * p * np.finfo(float).eps * np.abs(lam).max(axis=-1)
+        if (lam[..., 0] < -tol).any():
+            raise ValueError(
+                f"Sigma has a negative eigenvalue ({lam[..., 0].min():.3g}); Sigma must be "
+                "positive semidefinite (Sigma = Delta Delta^T)"
+            )
         for name, value in (("Hbar", Hbar), ("Sigma", Sigma), ("W", W), ("b", b), ("N", N)):
             object.__setattr__(self, name, value)
 
@@ -147,19 +159,26 @@ class ReducedState:
         ReducedState
         """
         C, N, p = _checks.sizes(C, N, p)
+        N = _checks.positive_int(N, "N", maximum=_MAX_N)
         eps = _checks.positive_float(eps, "eps")
+        if eps > _MAX_EPS:
+            raise ValueError(
+                f"eps must be at most {_MAX_EPS:.3g}; got {eps:g}: Sigma = Delta Delta^T, of "
+                "size eps^2, would overflow float64"
+            )
+        _checks.fits_in_memory(8 * (3 * p * p + 2 * C * p), f"ReducedState.random(C={C}, p={p})")
         rng = np.random.default_rng(_checks.seed_or_none(seed))
         Hbar = rng.standard_normal((p, C)) / np.sqrt(N)
-        df = C * (N - 1)
+        df = float(C) * (N - 1)
         if df < p:
-            L = rng.standard_normal((p, df))
+            L = rng.standard_normal((p, int(df)))
         else:
             L = np.tril(rng.standard_normal((p, p)), -1)
             L[np.diag_indices(p)] = np.sqrt(rng.chisquare(df - np.arange(p)))
         Sigma = L @ L.T
         W = rng.standard_normal((C, p))
-        s2 = eps**2 / (N * np.vdot(Hbar, Hbar) + np.trace(Sigma))
-        return cls(np.sqrt(s2) * Hbar, s2 * Sigma, eps * W / np.linalg.norm(W), np.zeros(C), N)
+        s = eps / np.sqrt(N * np.vdot(Hbar, Hbar) + np.trace(Sigma))
+        return cls(s * Hbar, s * (s * Sigma), eps * W / np.linalg.norm(W), np.zeros(C), N)
 
     @classmethod
     def stack(cls, states) -> ReducedState:
@@ -205,7 +224,7 @@ class ReducedState:
         -------
         ndarray, shape (3,) or (K, 3)
         """
-        return _errors(self.W, self.b, np.sqrt(self.N) * self.Hbar, self._within(), self.N)
+        return _errors(self.W, self.b, np.sqrt(self.N) * self.Hbar, self._spread(), self.N)
 
     def distance_to_S(self):
         """Relative distance from S, as :func:`ufm.distance_to_S`.
@@ -214,12 +233,12 @@ class ReducedState:
         -------
         float, or ndarray of shape (K,) for a batch
         """
-        value = _distance(self.W, self.b, np.sqrt(self.N) * self.Hbar, self._within())
+        value = _distance(self.W, self.b, np.sqrt(self.N) * self.Hbar, self._spread())
         return value if self.batched else float(value)
 
-    def _within(self):
-        """``tr Σ``, the within-class sum of squares."""
-        return np.trace(self.Sigma, axis1=-2, axis2=-1)
+    def _spread(self):
+        """``||Δ||_F = sqrt(tr Σ)``, the root of the within-class sum of squares."""
+        return np.sqrt(np.trace(self.Sigma, axis1=-2, axis2=-1))
 
     def nc1(self):
         """NC1, ``tr(Σ_W Σ_B^†)/C`` with ``Σ_W = Σ/(CN)`` and ``Σ_B = M M^T/C``, as the

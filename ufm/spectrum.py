@@ -60,6 +60,7 @@ def hessian(H, W, b) -> np.ndarray:
     shapes = [H.shape, W.shape, b.shape]
     sizes = [H.size, W.size, b.size]
     d = sum(sizes)
+    _checks.fits_in_memory(3 * 8 * d * d, f"hessian of a state with {d} coordinates")
     basis = np.eye(d)
     columns = []
     for e in basis:
@@ -76,7 +77,7 @@ def largest_stable_step(C: int, N: int) -> float:
     """``2/λ_max`` with ``λ_max = 1 + 1/(C sqrt(N))``, the largest Hessian eigenvalue at
     strong collapse: beyond this step size gradient descent cannot converge to it."""
     C, N, _ = _checks.sizes(C, N, 1)
-    return 2.0 / (1.0 + 1.0 / (C * np.sqrt(N)))
+    return 2.0 / (1.0 + 1.0 / (C * np.sqrt(float(N)))) if N < 2**1000 else 2.0
 
 
 def linearization_at_rest(C: int, N: int, p: int):
@@ -92,6 +93,8 @@ def linearization_at_rest(C: int, N: int, p: int):
         Orthonormal eigenvectors as columns, coordinates as in :func:`hessian`.
     """
     C, N, p = _checks.sizes(C, N, p)
+    d = p * C * N + C * p + C
+    _checks.fits_in_memory(3 * 8 * d * d, f"linearization_at_rest(C={C}, N={N}, p={p})")
     values, vectors = np.linalg.eigh(
         -hessian(np.zeros((p, C * N)), np.zeros((C, p)), np.full(C, 1.0 / C))
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .collapse import _centering, _sq, class_summary
+from .collapse import _centering, _norm, _split, _sq, class_summary
 
 
 def _project_parts(Hbar, W, b, N):
@@ -25,9 +25,9 @@ def _project_parts(Hbar, W, b, N):
     return V, b.mean(axis=-1)
 
 
-def _distance(W, b, u, within):
+def _distance(W, b, u, spread):
     """Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E`` (``(...)``), from ``W``,
-    ``b``, ``u = sqrt(N) H̄`` and ``within = tr Σ`` (any leading axes): the one
+    ``b``, ``u = sqrt(N) H̄`` and ``spread = ||Δ||_F = sqrt(tr Σ)`` (any leading axes): the one
     implementation behind :func:`distance_to_S`, :meth:`ufm.ReducedState.distance_to_S`
     and the distance recorded by :func:`ufm.gradient_descent`.
 
@@ -36,7 +36,14 @@ def _distance(W, b, u, within):
     ``||W - V||^2 + ||u^T - V||^2 = (||1^T (W + u^T)||^2 / C + ||W - u^T||^2)/2``, so the
     squared distance is ``[that + tr Σ + ||b - mean(b)||^2] / ||Z||_E^2`` with
     ``||Z||_E^2 = ||u||^2 + tr Σ + ||W||^2 + ||b||^2``. No ``C x C`` matrix is formed.
+    The state is first divided by its largest entry, so the ratio is the same at any scale.
     """
+    top = np.maximum.reduce(
+        [np.abs(W).max(axis=(-2, -1)), np.abs(u).max(axis=(-2, -1)), np.abs(b).max(axis=-1), spread]
+    )
+    c = np.where(top > 0, top, 1.0)
+    W, u, b = W / c[..., None, None], u / c[..., None, None], b / c[..., None]
+    within = (spread / c) ** 2
     return np.sqrt(_off_S_sq(W, b, u, within) / _norm_E_sq(W, b, u, within))
 
 
@@ -108,8 +115,8 @@ def distance_to_S(H, W, b) -> float:
     H, W, b, C, N, _, _ = _checks.triple(H, W, b)
     if not (H.any() or W.any() or b.any()):
         raise ValueError("the state (H, W, b) is zero, so the relative distance from S is 0/0")
-    Hbar, within = class_summary(H, C)
-    return float(_distance(W, b, np.sqrt(N) * Hbar, within))
+    Hbar, Delta = _split(H, C)
+    return float(_distance(W, b, np.sqrt(N) * Hbar, _norm(Delta)))
 
 
 def risk_parts_on_S(W, b, N: int) -> tuple[float, float]:

@@ -1,0 +1,191 @@
+"""Reliability: bad, extreme and huge input (warnings are errors in every test here)."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import ufm
+import ufm.check as check
+from ufm import network, plots
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+@pytest.mark.parametrize("method", ["full", "reduced"])
+def test_nc1_of_a_diverging_run_is_nan_from_the_divergence_on(method):
+    H, W, b = ufm.random_init(3, 3, 15, 1.0, seed=0)
+    for start in [(H, W, b), ufm.stack([(H, W, b)] * 2)]:
+        run = ufm.gradient_descent(*start, lr=2.5, steps=100, nc1=True, method=method)
+        at = np.atleast_1d(run.diverged_at)[0]
+        assert at > 0
+        nc1 = np.atleast_2d(run.nc1)
+        assert np.isnan(nc1[:, run.steps >= at]).all() and np.isfinite(nc1[:, run.steps < at]).all()
+    run = ufm.gradient_descent(ufm.ReducedState.from_full(H, W, b), lr=2.5, steps=100, nc1=True)
+    assert run.diverged_at is not None and np.isnan(run.nc1[-1])
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: ufm.ReducedState.random(3, 4, 5, 1e300), "eps"),
+        (lambda: ufm.ReducedState.random(3, 2**64, 5, 0.1), "N"),
+        (lambda: ufm.targets(3, 10**400), "N="),
+    ],
+)
+def test_huge_numbers_give_a_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_huge_N_in_a_reduced_state_works():
+    state = ufm.ReducedState.random(3, 2**62, 5, 0.1, seed=0)
+    assert np.isfinite(state.Sigma).all() and np.isfinite(state.nc1())
+
+
+def test_network_functions_refuse_wrong_input(tmp_path):
+    other = tmp_path / "other.npz"
+    np.savez(other, x=np.zeros(3))
+    with pytest.raises(ValueError, match="path .* not a checkpoint file"):
+        network.load_checkpoints(other)
+    with pytest.raises(TypeError, match="run must be a DigitsRun"):
+        plots.nc_figure("run")
+    with pytest.raises(TypeError, match="run must be a DigitsRun"):
+        plots.triangle_figure("run")
+    run = network.load_checkpoints()
+    with pytest.raises(ValueError, match=r"steps \[12345\] are not checkpointed"):
+        plots.triangle_figure(run, steps=[12345])
+    with pytest.raises(ValueError, match="steps is empty"):
+        plots.triangle_figure(run, steps=[])
+
+
+def _close(a, b):
+    return abs(a - b) <= 1e-9 * abs(b)
+
+
+def test_every_nc1_path_agrees():
+    H, W, b = ufm.random_init(2, 21, 2, 1.0, seed=2)
+    full = ufm.gradient_descent(H, W, b, lr=0.05, steps=86, nc1=True, method="full")
+    reduced = ufm.gradient_descent(H, W, b, lr=0.05, steps=86, nc1=True, method="reduced")
+    labels = np.repeat(np.arange(2), 21)
+    direct = ufm.nc_metrics(full.final[0], labels)["nc1"]
+    assert _close(full.nc1[-1], direct) and _close(reduced.nc1[-1], direct)
+    assert 1e4 < direct < 2e4  # was 1.8e34 for method="full"
+    H, W, b = ufm.random_init(3, 3, 15, 1.0, seed=0)
+    labels = np.repeat(np.arange(3), 3)
+    direct = ufm.nc_metrics(H + 100, labels)["nc1"]
+    assert _close(ufm.ReducedState.from_full(H + 100, W, b).nc1(), direct)  # was 1.2e25
+
+
+def test_a_scatter_with_a_negative_eigenvalue_is_refused_at_construction():
+    with pytest.raises(ValueError, match="Sigma must be positive semidefinite"):
+        ufm.ReducedState(np.zeros((5, 3)), -np.eye(5), np.ones((3, 5)), np.zeros(3), 3)
+    # rounding-level negative eigenvalues are allowed
+    L = np.random.default_rng(0).standard_normal((5, 2))
+    ufm.ReducedState(np.zeros((5, 3)), L @ L.T, np.ones((3, 5)), np.zeros(3), 3)
+
+
+def test_scale_invariant_measures_do_not_depend_on_the_scale():
+    H, W, b = ufm.random_init(3, 3, 15, 1.0, seed=0)
+    e2 = ufm.strong_collapse_errors(H, W, b)[1]
+    d = ufm.distance_to_S(H, W, b)
+    assert np.isfinite(ufm.strong_collapse_errors(H * 1e-322, W * 1e-322, b)).all()  # denormal
+    for c in [1e-300, 1e100]:
+        assert _close(ufm.strong_collapse_errors(H * c, W * c, b)[1], e2)
+        assert _close(ufm.distance_to_S(H * c, W * c, b * c), d)
+    for eps in [1e-300, 5e-320]:
+        run = ufm.gradient_descent(*ufm.random_init(3, 3, 15, eps), lr=0.5, steps=10)
+        assert np.isfinite(run.errors).all() and np.isfinite(run.distance_to_S).all()
+    big = ufm.strong_collapse_errors(H, W * 1e150, b)[0]  # was inf
+    assert _close(big, 1e300 * np.linalg.norm(W @ W.T))  # sqrt(N) P is negligible beside it
+    y = np.repeat(np.arange(3), 3)
+    assert _close(ufm.nc_metrics(H * 1e-170, y, W)["nc1"], ufm.nc_metrics(H, y, W)["nc1"])
+
+
+def test_a_bool_is_not_a_number():
+    W0 = ufm.project_S(*ufm.random_init(3, 3, 15, 1.0, seed=0))[1]
+    with pytest.raises(TypeError, match="rank_tol"):
+        ufm.flow_on_S(W0, 0.2, 1.0, 4, rank_tol=True)
+    with pytest.raises(TypeError, match="steps"):
+        ufm.gradient_descent(*ufm.random_init(3, 3, 4, 1.0), lr=0.1, steps=True)
+
+
+def test_step_size_bound_feedback_on_nan_and_0d_arrays():
+    feedback = check.step_size_bound(float("nan"), C=3, N=3)
+    assert not feedback and "not a number" in str(feedback)
+    assert not check.step_size_bound(np.array(1.7), C=3, N=3)
+    assert check.step_size_bound(np.array(ufm.largest_stable_step(3, 3)), C=3, N=3)
+
+
+@pytest.mark.parametrize("kind", [complex, object, bool, str])
+def test_arrays_of_other_types_are_refused(kind):
+    H, W, b = ufm.random_init(3, 3, 4, 1.0, seed=0)
+    with pytest.raises(TypeError, match="W must be an array of real numbers"):
+        ufm.risk(H, W.astype(kind), b)
+    with pytest.raises(TypeError, match="t must be an array of real numbers"):
+        ufm.flow_on_S(ufm.project_S(H, W, b)[1], 0.2, np.array([1.0]).astype(kind), 4)
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"), [(1e20, ValueError), (np.inf, ValueError), (1.5, TypeError)]
+)
+def test_labels_must_be_integers(bad, error):
+    H = ufm.random_init(3, 3, 4, 1.0, seed=0)[0]
+    labels = np.r_[np.repeat(np.arange(3), 3)[:-1], bad]
+    with pytest.raises(error, match="labels must be integers 0, …, C-1"):
+        ufm.nc_metrics(H, labels)
+
+
+def test_clear_messages_and_valid_extremes():
+    H, W, b = ufm.random_init(3, 3, 4, 1.0, seed=0)
+    W0 = ufm.project_S(H, W, b)[1]
+    with pytest.raises(TypeError, match="beta0 must be a real number"):
+        ufm.flow_on_S(W0, "0.2", 1.0, 4)
+    with pytest.raises(ValueError, match=r"W has shape \(1, 3, 4\) but H has shape"):
+        ufm.gradient_descent(H, W[None], b, lr=0.1, steps=1)
+    assert ufm.largest_stable_step(3, 10**300) == 2.0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ufm.gradient_descent(*ufm.random_init(3, 3, 4, 1.0), lr=0.1, steps=10**9),
+        lambda: ufm.hessian(*ufm.random_init(10, 100, 40, 0.1)),
+        lambda: ufm.linearization_at_rest(10, 100, 40),
+        lambda: ufm.targets(3, 10**12),
+        lambda: ufm.random_init(3, 10**12, 3, 1.0),
+        lambda: ufm.strong_collapse(3, 10**12, 3),
+        lambda: ufm.flow_on_S(ufm.simplex_basis(3), 0.2, 1.0, 10**12),
+        lambda: ufm.ReducedState.random(10**5, 3, 10**5, 1.0),
+    ],
+)
+def test_huge_allocations_are_refused_before_allocating(call):
+    with pytest.raises(ValueError, match=r"GiB .*above the limit of 2 GiB \(UFM_MEMORY_LIMIT\)"):
+        call()
+
+
+def test_the_memory_limit_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("UFM_MEMORY_LIMIT", "1000")
+    with pytest.raises(ValueError, match="UFM_MEMORY_LIMIT"):
+        ufm.targets(3, 100)
+    monkeypatch.setenv("UFM_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="UFM_MEMORY_LIMIT must be a number of bytes"):
+        ufm.targets(3, 3)
+
+
+def test_recording_needs_no_memory_proportional_to_steps():
+    start = ufm.random_init(2, 1, 1, 0.1, seed=0)
+    tracemalloc.start()
+    run = ufm.gradient_descent(*start, lr=0.1, steps=40_000, record_every=40_000, method="reduced")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert list(run.steps) == [0, 40_000] and peak < 100_000  # a list of steps: 320 kB
+
+
+def test_inputs_are_not_modified():
+    H, W, b = ufm.random_init(3, 3, 4, 1.0, seed=0)
+    copies = [x.copy() for x in (H, W, b)]
+    ufm.gradient_descent(H, W, b, lr=0.1, steps=3, nc1=True)
+    ufm.strong_collapse_errors(H, W, b)
+    ufm.nc_metrics(H, np.repeat(np.arange(3), 3), W, b)
+    assert all((x == y).all() for x, y in zip((H, W, b), copies))
