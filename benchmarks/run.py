@@ -196,6 +196,9 @@ def per_step(run, minimum_seconds, repeat=3):
 
 def part_b(quick):
     """Cost per step against N at C = 10, p = 64: reduced (from a ReducedState) and full."""
+    # Full descent at N = 100,000 holds a few copies of the 64 x 10^6 features, above ufm's
+    # default limit of 2 GiB (a guard for readers' machines); this machine has room.
+    os.environ.setdefault("UFM_MEMORY_LIMIT", str(8 << 30))
     C, p, lr = 10, 64, 0.5
     Ns = [10, 100, 1000] if quick else [10, 100, 1000, 10_000, 100_000]
     rows = []

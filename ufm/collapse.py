@@ -115,11 +115,18 @@ def _sq(X):
 
 
 def _norm(X, axes=(-2, -1)):
-    """Frobenius norm over ``axes`` (default the last two), rescaled first so that it
-    neither overflows nor underflows for any representable ``X``."""
-    top = np.abs(X).max(axis=axes, keepdims=True, initial=0.0)
-    scaled = X / np.where(top > 0, top, 1.0)
-    return np.squeeze(top, axis=axes) * np.sqrt(np.sum(scaled * scaled, axis=axes))
+    """Frobenius norm over ``axes`` (default the last two) that neither overflows nor
+    underflows for any representable ``X``: the plain sum of squares, and where that
+    overflowed or came near underflow, the norm of ``X`` rescaled by its largest entry."""
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.sqrt(np.sum(X * X, axis=axes))
+    redo = ~np.isfinite(out) | (out < 1e-140)
+    if np.any(redo):
+        top = np.abs(X).max(axis=axes, keepdims=True, initial=0.0)
+        scaled = X / np.where(top > 0, top, 1.0)
+        exact = np.squeeze(top, axis=axes) * np.sqrt(np.sum(scaled * scaled, axis=axes))
+        out = np.where(redo, exact, out)
+    return out
 
 
 def _centering(C: int) -> np.ndarray:
