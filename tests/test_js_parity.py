@@ -329,7 +329,8 @@ def test_collapse_along_a_line_equals_ufm_measured_at_each_point(node):
         point = strong_collapse(C, N, p, seed=seed)
         direction = experiments.random_direction(*point, seed=seed)
         calls.append(call("experiments.collapseAlongLine", point, direction, DELTAS))
-        expected.append([experiments.collapse_measures(*moved(point, direction, d)) for d in DELTAS])
+        states = [moved(point, direction, d) for d in DELTAS]
+        expected.append([experiments.collapse_measures(*state) for state in states])
     for got, rows in zip(results(node, calls), expected):
         for key in rows[0]:
             series = [row[key] for row in rows]
