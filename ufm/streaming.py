@@ -5,7 +5,7 @@ them) and keeps, per class, the number of samples and the mean, plus one ``p x p
 within-class scatter summed over the classes. Its memory is ``O(p^2 + C p)`` whatever the
 number of samples. From these it gives NC1, NC2 and NC3 exactly as :func:`ufm.nc_metrics`
 would on all the data at once. NC4 compares every sample with the *final* class means, so
-it needs a second pass over the data: :meth:`NCAccumulator.nc4_pass`.
+it needs a second pass over the data: :meth:`ufm.NCAccumulator.nc4_pass`.
 
 Book: ``def-nc-statistics`` and ``def-nc1`` to ``def-nc4`` (``book/observed.ipynb``).
 
@@ -26,41 +26,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .collapse import _nc1, nc_metrics
+from .collapse import _nc1, _nc2, _nc3
 
 #: The two accepted layouts of a batch of features.
 LAYOUTS = ("samples_by_features", "features_by_samples")
-
-
-def _to_numpy(x):
-    """An array-like as a numpy array, without importing any framework.
-
-    Duck typing for tensors: ``.detach()`` if present (drops autograd), then ``.cpu()`` if
-    present (leaves the GPU), then ``.numpy()``; anything else goes through
-    :func:`numpy.asarray`.
-    """
-    if hasattr(x, "detach"):
-        x = x.detach()
-    if hasattr(x, "cpu"):
-        x = x.cpu()
-    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
-        return np.asarray(x.numpy())
-    return np.asarray(x)
-
-
-def _real(x, name: str, ndim: int, allow_empty: bool = False) -> np.ndarray:
-    """``x`` as a finite float64 array (a new array or one never stored by the caller)."""
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be an array of real numbers, not {type(x).__name__}")
-    try:
-        arr = _to_numpy(x)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{name} is complex (dtype {arr.dtype}); expected real numbers")
-    if allow_empty and arr.size == 0 and arr.ndim == ndim:
-        return arr.astype(np.float64)
-    return _checks.as_array(arr, name, ndim)
 
 
 def _layout(layout) -> str:
@@ -77,36 +46,9 @@ def _layout(layout) -> str:
     return layout
 
 
-def _labels(labels, name: str, n: int, C: int) -> np.ndarray:
-    """Labels as int64 in ``0, …, C-1``, one per sample; integral floats are accepted."""
-    if isinstance(labels, (str, bytes)) or labels is None:
-        raise TypeError(f"{name} must be integers 0, …, {C - 1}; got {type(labels).__name__}")
-    try:
-        y = _to_numpy(labels)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be integers 0, …, {C - 1} ({exc})") from None
-    if y.shape != (n,):
-        raise ValueError(f"{name} has shape {y.shape}; expected ({n},), one label per sample")
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if np.issubdtype(y.dtype, np.integer):
-        if y.min() < 0 or y.max() >= C:
-            raise ValueError(f"{name} must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
-        return y.astype(np.int64)
-    if not np.issubdtype(y.dtype, np.floating):
-        raise TypeError(f"{name} must be integers 0, …, {C - 1}; got dtype {y.dtype}")
-    if not np.isfinite(y).all():
-        raise ValueError(f"{name} has NaN or infinite entries; expected integers 0, …, {C - 1}")
-    if (y != np.round(y)).any():
-        raise TypeError(f"{name} must be integers 0, …, {C - 1}; got non-integer values")
-    if y.min() < 0 or y.max() >= C:
-        raise ValueError(f"{name} must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
-    return y.astype(np.int64)
-
-
 def _batch(features, labels, layout: str, C: int, p: int, labels_needed: bool = True):
     """A checked batch: features as ``(p, m)`` float64 and labels as ``(m,)`` int64."""
-    X = _real(features, "features_batch", 2, allow_empty=True)
+    X = _checks.as_array(features, "features_batch", 2, empty=True)
     if layout == "samples_by_features":
         X = X.T
     if X.shape[0] != p:
@@ -118,17 +60,19 @@ def _batch(features, labels, layout: str, C: int, p: int, labels_needed: bool = 
         )
     if labels is None and not labels_needed:
         return X, None
-    return X, _labels(labels, "labels_batch", X.shape[1], C)
+    y = _checks.labels(labels, "labels_batch", X.shape[1])
+    _checks.labels_below(y, "labels_batch", C)
+    return X, y
 
 
 def _classifier(W, b, C: int, p: int):
     """``W`` (``(C, p)``) and ``b`` (``(C,)``, zero when ``None``) as float64 arrays."""
-    W = _real(W, "W", 2)
+    W = _checks.as_array(W, "W", 2)
     if W.shape != (C, p):
         raise ValueError(f"W has shape {W.shape}; expected (C, p) = ({C}, {p})")
     if b is None:
         return W, np.zeros(C)
-    b = _real(b, "b", 1)
+    b = _checks.as_array(b, "b", 1)
     if b.shape != (C,):
         raise ValueError(f"b has {b.shape[0]} entries; expected C = {C} (one per class)")
     return W, b
@@ -165,7 +109,7 @@ class NCAccumulator:
 
     Attributes
     ----------
-    counts : ndarray of int64, shape (C,)
+    counts : ndarray, shape (C,)
         Samples seen per class.
     means : ndarray, shape (p, C)
         Class means of the samples seen (column ``c``; zero for a class not seen yet).
@@ -308,7 +252,7 @@ class NCAccumulator:
         - ``nc3`` (needs ``W``): ``||W^T/||W||_F - M/||M||_F||_F^2`` (self-duality).
 
         NC2 and NC3 depend on the class means alone, so they are those of
-        :func:`ufm.nc_metrics` applied to the ``C`` means themselves (one sample each).
+        :func:`ufm.nc_metrics` on all the samples (the same functions compute them).
 
         NC4 is not here: it needs every sample again, with these final means; use
         :meth:`nc4_pass`.
@@ -337,12 +281,13 @@ class NCAccumulator:
         if W is not None:
             W, b = _classifier(W, b, self.C, self.p)
         elif b is not None:
-            _real(b, "b", 1)  # checked; like ufm.nc_metrics, b is unused without W
-        out = nc_metrics(self.means, np.arange(self.C), W)
-        out.pop("nc4", None)  # of the C means, not of the samples
-        out["nc1"] = float(_nc1(self.means, self.n, Sigma=self.scatter))
-        keys = ("nc1", "nc2_equinorm", "nc2_equiangular", "nc2_maxangle", "nc3")
-        return {k: out[k] for k in keys if k in out}
+            _checks.as_array(b, "b", 1)  # checked; like ufm.nc_metrics, b is unused without W
+        M = self.means - self.means.mean(axis=1, keepdims=True)
+        nc2 = _nc2(M)  # refuses means that coincide, before NC1 divides by them
+        out = {"nc1": float(_nc1(self.means, self.n, Sigma=self.scatter)), **nc2}
+        if W is not None:
+            out["nc3"] = _nc3(W, M)
+        return out
 
     def nc4_pass(self, W, b=None) -> NC4Pass:
         """Start the second pass that measures NC4 with the final class means.
@@ -370,7 +315,7 @@ class NCAccumulator:
 
 
 class NC4Pass:
-    """Second pass over the data for NC4, made by :meth:`NCAccumulator.nc4_pass`.
+    """Second pass over the data for NC4, made by :meth:`ufm.NCAccumulator.nc4_pass`.
 
     Holds copies of the final class means, ``W`` and ``b``, and counts the samples seen and
     those on which ``argmax_c (W h + b)_c`` differs from ``argmin_c ||h - μ_c||``. Memory
