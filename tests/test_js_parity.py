@@ -300,6 +300,17 @@ def moved(point, direction, delta):
     return tuple(x + delta * d for x, d in zip(point, direction))
 
 
+def assert_measures_close(name, got, rows):
+    """Rows of collapse measures (one dict per state) equal, NC4 exactly (a fraction of
+    samples), the others to the tolerance."""
+    for key in rows[0]:
+        series = [row[key] for row in rows]
+        if key == "nc4":
+            assert [g[key] for g in got] == series
+        else:
+            assert_close(f"{name}.{key}", [g[key] for g in got], series)
+
+
 def test_collapse_measures_equal_ufm_along_the_perturbation_curves(node):
     calls, expected = [], []
     for C, N, p, seed in SIZES:
@@ -311,13 +322,7 @@ def test_collapse_measures_equal_ufm_along_the_perturbation_curves(node):
         expected.append([experiments.collapse_measures(*s) for s in states])
     out = iter(results(node, calls))
     for rows in expected:
-        got = [next(out) for _ in rows]
-        for key in rows[0]:
-            series = [row[key] for row in rows]
-            if key == "nc4":  # a fraction of samples
-                assert [g[key] for g in got] == series
-            else:
-                assert_close(f"collapse_measures.{key}", [g[key] for g in got], series)
+        assert_measures_close("collapse_measures", [next(out) for _ in rows], rows)
 
 
 def test_collapse_along_a_line_equals_ufm_measured_at_each_point(node):
@@ -332,12 +337,7 @@ def test_collapse_along_a_line_equals_ufm_measured_at_each_point(node):
         states = [moved(point, direction, d) for d in DELTAS]
         expected.append([experiments.collapse_measures(*state) for state in states])
     for got, rows in zip(results(node, calls), expected):
-        for key in rows[0]:
-            series = [row[key] for row in rows]
-            if key == "nc4":  # a fraction of samples
-                assert [g[key] for g in got] == series
-            else:
-                assert_close(f"collapse_along_line.{key}", [g[key] for g in got], series)
+        assert_measures_close("collapse_along_line", got, rows)
 
 
 def test_state_functions_equal_ufm_on_generic_states(node):

@@ -18,8 +18,29 @@ import numpy as np
 MEMORY_LIMIT = 2 * 2**30
 
 
-def as_array(x, name: str, ndim: int | tuple[int, ...], finite: bool = True) -> np.ndarray:
+def to_numpy(x):
+    """An array-like as a numpy array, without importing any framework.
+
+    Duck typing for tensors: ``.detach()`` if present (drops autograd), then ``.cpu()`` if
+    present (leaves the GPU), then ``.numpy()``; anything else goes through
+    :func:`numpy.asarray`.
+    """
+    if hasattr(x, "detach"):
+        x = x.detach()
+    if hasattr(x, "cpu"):
+        x = x.cpu()
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+def as_array(
+    x, name: str, ndim: int | tuple[int, ...], finite: bool = True, empty: bool = False
+) -> np.ndarray:
     """Return ``x`` as a float64 array with the given number of dimensions.
+
+    ``x`` may be any array-like, a PyTorch tensor included (:func:`to_numpy`); ``empty``
+    allows an array with no entries.
 
     Raises
     ------
@@ -32,7 +53,7 @@ def as_array(x, name: str, ndim: int | tuple[int, ...], finite: bool = True) -> 
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be an array of real numbers, not {type(x).__name__}")
     try:
-        arr = np.asarray(x)
+        arr = to_numpy(x)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
     if arr.dtype.kind not in "iuf":
@@ -42,11 +63,48 @@ def as_array(x, name: str, ndim: int | tuple[int, ...], finite: bool = True) -> 
     if arr.ndim not in allowed:
         want = " or ".join(str(d) for d in allowed)
         raise ValueError(f"{name} must be a {want}-dimensional array; got shape {arr.shape}")
-    if arr.size == 0:
+    if arr.size == 0 and not empty:
         raise ValueError(f"{name} is empty (shape {arr.shape}); expected a non-empty array")
     if finite and not np.isfinite(arr).all():
         raise ValueError(f"{name} has NaN or infinite entries; expected finite numbers")
     return arr
+
+
+def labels(x, name: str, n: int) -> np.ndarray:
+    """Class labels: ``n`` integers (floats with integral values accepted) as int64.
+
+    Their range is checked by :func:`labels_below` once the number of classes is known.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric or has a non-integral value.
+    ValueError
+        If ``x`` does not have shape ``(n,)``, or has a NaN, infinite or huge entry.
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be integers 0, …, C-1; got {type(x).__name__}")
+    try:
+        y = to_numpy(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be integers 0, …, C-1 ({exc})") from None
+    if y.shape != (n,):
+        raise ValueError(f"{name} has shape {y.shape}; expected ({n},), one per sample")
+    if y.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be integers 0, …, C-1; got dtype {y.dtype}")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or (np.abs(y) > 2**53).any():
+            bad = y[~np.isfinite(y) | (np.abs(y) > 2**53)][0]
+            raise ValueError(f"{name} must be integers 0, …, C-1; got {bad}")
+        if (y != y.round()).any():
+            raise TypeError(f"{name} must be integers 0, …, C-1; got {y[y != y.round()][0]}")
+    return y.astype(np.int64)
+
+
+def labels_below(y: np.ndarray, name: str, C: int) -> None:
+    """Check that the labels ``y`` (from :func:`labels`) lie in ``0, …, C-1``."""
+    if y.size and (y.min() < 0 or y.max() >= C):
+        raise ValueError(f"{name} must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
 
 
 def positive_int(x, name: str, minimum: int = 1, maximum: int | None = None) -> int:

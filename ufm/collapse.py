@@ -116,17 +116,32 @@ def _sq(X):
 
 def _norm(X, axes=(-2, -1)):
     """Frobenius norm over ``axes`` (default the last two) that neither overflows nor
-    underflows for any representable ``X``: the plain sum of squares, and where that
-    overflowed or came near underflow, the norm of ``X`` rescaled by its largest entry."""
+    underflows for any representable ``X``: the plain sum of squares (no temporary array),
+    and where that overflowed or came near underflow, the norm of ``X`` rescaled by its
+    largest entry."""
+    X = np.asarray(X)
+    axes = [a % X.ndim for a in axes]
+    lead = [a for a in range(X.ndim) if a not in axes]
+    flat = X.transpose(lead + axes).reshape([X.shape[a] for a in lead] + [-1])
     with np.errstate(over="ignore", under="ignore"):
-        out = np.sqrt(np.sum(X * X, axis=axes))
+        out = np.sqrt(np.einsum("...i,...i->...", flat, flat))
     redo = ~np.isfinite(out) | (out < 1e-140)
     if np.any(redo):
-        top = np.abs(X).max(axis=axes, keepdims=True, initial=0.0)
-        scaled = X / np.where(top > 0, top, 1.0)
-        exact = np.squeeze(top, axis=axes) * np.sqrt(np.sum(scaled * scaled, axis=axes))
+        top = np.abs(flat).max(axis=-1, initial=0.0)
+        scaled = flat / np.where(top > 0, top, 1.0)[..., None]
+        exact = top * np.sqrt(np.einsum("...i,...i->...", scaled, scaled))
         out = np.where(redo, exact, out)
     return out
+
+
+def _exactly_rescaled(X):
+    """``X`` times a power of two (an exact scaling) that brings its largest entry near 1,
+    when that entry is so large or so small that squares would over- or underflow;
+    ``X`` itself otherwise (no copy)."""
+    top = np.abs(X).max()
+    if top == 0 or 1e-100 < top < 1e100:
+        return X
+    return np.ldexp(X, -int(np.frexp(top)[1]))
 
 
 def _centering(C: int) -> np.ndarray:
@@ -229,6 +244,32 @@ def strong_collapse_errors(H, W, b) -> np.ndarray:
     return _errors(W, b, np.sqrt(N) * Hbar, _norm(Delta), N)
 
 
+def _nc2(M) -> dict[str, float]:
+    """The NC2 keys of :func:`nc_metrics` from the centred class means ``M`` (``p x C``)."""
+    C = M.shape[1]
+    norms = np.linalg.norm(M, axis=0)
+    if not norms.any():
+        raise ValueError("all class means coincide, so NC1–NC3 are 0/0")
+    if (norms == 0).any():
+        raise ValueError("a class mean equals the global mean, so its cosines are 0/0")
+    unit = M / norms
+    off = ~np.eye(C, dtype=bool)
+    gap = np.abs(unit.T @ unit + 1.0 / (C - 1))
+    return {
+        "nc2_equinorm": float(norms.std() / norms.mean()),
+        "nc2_equiangular": float(gap[off].mean()),
+        "nc2_maxangle": float(np.where(off, gap, -np.inf).max(axis=1).mean()),
+    }
+
+
+def _nc3(W, M) -> float:
+    """NC3 of :func:`nc_metrics`: ``||W^T/||W||_F - M/||M||_F||_F^2``."""
+    if not W.any():
+        raise ValueError("W is zero, so W^T/||W||_F in NC3 is 0/0")
+    diff = W.T / _norm(W) - M / _norm(M)
+    return float(np.vdot(diff, diff))
+
+
 def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
     """The neural-collapse measures NC1–NC4 of Papyan, Han and Donoho, on any features.
 
@@ -281,17 +322,7 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
     """
     X = _checks.as_array(features, "features", 2)
     p, n = X.shape
-    y = np.asarray(labels)
-    if y.shape != (n,):
-        raise ValueError(f"labels has shape {y.shape}; expected ({n},), one per column of features")
-    if y.dtype.kind not in "iuf":
-        raise TypeError(f"labels must be integers 0, …, C-1; got dtype {y.dtype}")
-    if y.dtype.kind == "f":
-        if not np.isfinite(y).all() or (np.abs(y) > 2**53).any():
-            raise ValueError(f"labels must be integers 0, …, C-1; got {y[np.argmax(np.abs(y))]}")
-        if (y != y.round()).any():
-            raise TypeError(f"labels must be integers 0, …, C-1; got {y[y != y.round()][0]}")
-    y = y.astype(np.int64)
+    y = _checks.labels(labels, "labels", n)
     if W is not None:
         W = _checks.as_array(W, "W", 2)
         if W.shape[1] != p:
@@ -301,44 +332,24 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
         C = int(y.max()) + 1
     if C < 2:
         raise ValueError(f"there are C = {C} classes; expected at least 2")
-    if y.min() < 0 or y.max() >= C:
-        raise ValueError(f"labels must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
+    _checks.labels_below(y, "labels", C)
     counts = np.bincount(y, minlength=C)
     if (counts == 0).any():
         empty = np.flatnonzero(counts == 0).tolist()
         raise ValueError(f"classes {empty} have no sample; every class 0, …, {C - 1} needs one")
 
     raw = X
-    top = np.abs(X).max()
-    X = X / top if top > 0 else X  # every measure below is scale-invariant except NC4's argmax
+    X = _exactly_rescaled(X)  # every measure below is scale-invariant but NC4's argmax
     means = np.zeros((p, C))
     np.add.at(means.T, y, X.T)
     means /= counts
     M = means - means.mean(axis=1, keepdims=True)
     dev = X - means[:, y]
 
-    norms = np.linalg.norm(M, axis=0)
-    if not norms.any():
-        raise ValueError("all class means coincide, so NC1–NC3 are 0/0")
-    nc1 = float(_nc1(means, n, L=dev))
-
-    if (norms == 0).any():
-        raise ValueError("a class mean equals the global mean, so its cosines are 0/0")
-    unit = M / norms
-    cos = unit.T @ unit
-    off = ~np.eye(C, dtype=bool)
-    gap = np.abs(cos + 1.0 / (C - 1))
-    out = {
-        "nc1": nc1,
-        "nc2_equinorm": float(norms.std() / norms.mean()),
-        "nc2_equiangular": float(gap[off].mean()),
-        "nc2_maxangle": float(np.where(off, gap, -np.inf).max(axis=1).mean()),
-    }
+    nc2 = _nc2(M)  # refuses means that coincide, before NC1 divides by them
+    out = {"nc1": float(_nc1(means, n, L=dev)), **nc2}
     if W is not None:
-        if not W.any():
-            raise ValueError("W is zero, so W^T/||W||_F in NC3 is 0/0")
-        diff = W.T / _norm(W) - M / _norm(M)
-        out["nc3"] = float(np.vdot(diff, diff))
+        out["nc3"] = _nc3(W, M)
         bias = np.zeros(C) if b is None else _checks.as_array(b, "b", 1)
         if bias.shape != (C,):
             raise ValueError(f"b has {bias.shape[0]} entries; expected C = {C}")

@@ -260,17 +260,7 @@ function samplePass(x, p, n, y, C, means, dirs, w, bias, targets) {
   // v_i = (Uᵀ μ_c)ᵀ q_i (C x n), so that q_iᵀ Uᵀ(μ_{y_i} − μ_c) = v_{y_i, i} − v_{c, i},
   // and ‖μ_a − μ_c‖² (C x C).
   const v = matmulTN(matmulTN(U, means, p, r, C), q, r, C, n);
-  const gap = new Float64Array(C * C);
-  for (let a = 0; a < C; a++) {
-    for (let c = 0; c < C; c++) {
-      let g = 0.0;
-      for (let k = 0; k < p; k++) {
-        const d = means[k * C + a] - means[k * C + c];
-        g += d * d;
-      }
-      gap[a * C + c] = g;
-    }
-  }
+  const gap = _squaredGaps(means, means, p, C);
   const scores = matmul(w, x, C, p, n);
   let differ = 0;
   let residual = 0.0;
@@ -371,6 +361,22 @@ export function _nc3(w, M, p, C) {
   return nc3;
 }
 
+/** ‖a_i − b_c‖² for the columns of A and B (both p x C), as a C x C matrix. */
+export function _squaredGaps(A, B, p, C) {
+  const gap = new Float64Array(C * C);
+  for (let i = 0; i < C; i++) {
+    for (let c = 0; c < C; c++) {
+      let g = 0.0;
+      for (let k = 0; k < p; k++) {
+        const d = A[k * C + i] - B[k * C + c];
+        g += d * d;
+      }
+      gap[i * C + c] = g;
+    }
+  }
+  return gap;
+}
+
 function mean(x) {
   return pairwiseSum(x, 0, x.length, 1) / x.length;
 }
@@ -390,7 +396,7 @@ export function _ncMetrics(features, labels, W, b, withResidual) {
   const y = Array.from(labels.data ?? labels);
   if (y.length !== n) {
     throw new Error(
-      `labels has shape (${y.length},); expected (${n},), one per column of features`,
+      `labels has shape (${y.length},); expected (${n},), one per sample`,
     );
   }
   if (!y.every((v) => Number.isInteger(v))) {

@@ -49,7 +49,7 @@
  * up to the mirror image x -> -x, so this port and Python may draw mirror images.
  */
 
-import { _centredMeans, _nc1Directions, _nc2, _nc3, _ncMetrics, classSummary } from "./collapse.js";
+import { _centredMeans, _nc1Directions, _nc2, _nc3, _ncMetrics, _squaredGaps, classSummary } from "./collapse.js";
 import { ReducedState, gradientDescent, recordedSteps } from "./dynamics.js";
 import { EPS, array, eigvalsh, geomspace, matmul, matmulNT, pairwiseSum, svd } from "./linalg.js";
 import { asArray, positiveFloat, positiveInt, seedOrNone, shapeText } from "./model.js";
@@ -420,17 +420,7 @@ export class CollapseAlongLine {
     }
     const out = { nc1: (delta * delta * nc1) / n, ..._nc2(M, norms, p, C), nc3: _nc3(W, M, p, C) };
     // ‖h_y − μ_c‖² (C x C), the rest of the distance being 2δ (h_y − μ_c)ᵀ d_i + const.
-    const gap = new Float64Array(C * C);
-    for (let a = 0; a < C; a++) {
-      for (let c = 0; c < C; c++) {
-        let g = 0.0;
-        for (let k = 0; k < p; k++) {
-          const e = h[k * C + a] - means[k * C + c];
-          g += e * e;
-        }
-        gap[a * C + c] = g;
-      }
-    }
+    const gap = _squaredGaps(h, means, p, C);
     const A = 0;
     const B = C * n;
     const G = 2 * C * n;
