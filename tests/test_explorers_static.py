@@ -150,6 +150,71 @@ def test_a_link_with_settings_in_its_fragment_opens_the_explorer_at_those_settin
     assert not errors
 
 
+#: While el's update runs: the frames drawn, the longest gap between them (ms), and the
+#: progress the status showed; resolved when the update has been drawn.
+WATCH = """([el, values]) => new Promise(resolve => {
+    const status = el.querySelector('.ufm-status');
+    const frames = [];
+    const shown = new Set();
+    let done = false;
+    const frame = t => {
+        frames.push(t);
+        if (/%/.test(status.textContent)) shown.add(status.textContent);
+        if (!done) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    const at = performance.now();
+    el.ufm.set(values).then(() => {
+        done = true;
+        const gaps = frames.slice(1).map((t, i) => t - frames[i]);
+        resolve({frames: frames.length, gap: Math.max(0, ...gaps), shown: [...shown],
+                 elapsed: performance.now() - at});
+    });
+})"""
+
+
+def test_a_long_update_leaves_the_page_responsive_and_gives_way_to_a_newer_setting(
+    built_book, serve, browser, network
+):
+    # model.descent at its heaviest settings computes for seconds: the page keeps drawing
+    # frames, the status shows the progress, and a setting chosen meanwhile abandons the
+    # running one (only the newest is drawn, equal to the notebook's).
+    name = "model.descent"
+    visit = Visit(browser, network, serve(built_book.html) + f"{PAGES['model']}.html")
+    try:
+        handle = visit.page.locator(f'[data-ufm-explorer="{name}"]').element_handle()
+        visit.page.wait_for_function("el => el.ufm && el.ufm.ready", arg=handle)
+        visit.page.evaluate("el => el.ufm.ready", handle)
+        heaviest = {**uw.REGISTRY[name].factory().values(), **uw.REGISTRY[name].maxima}
+        watched = visit.page.evaluate(WATCH, [handle, heaviest])
+        newest = {**heaviest, "steps": 2000, "seed": 1}
+        started = visit.page.evaluate(
+            """([el, a, b]) => new Promise(resolve => {
+                el.ufm.set(a);
+                setTimeout(() => {
+                    const at = performance.now();
+                    el.ufm.set(b).then(() => resolve(
+                        {...el.ufm.values(), elapsed: performance.now() - at}));
+                }, 300);
+            })""",
+            [handle, {**heaviest, "seed": 2}, newest],
+        )
+        summary = visit.page.locator(f'[data-ufm-explorer="{name}"] [data-ufm-summary]')
+        shown = summary.text_content().strip()
+        errors = visit.errors
+    finally:
+        visit.close()
+    assert watched["frames"] >= 10 and watched["gap"] < 250, watched
+    assert any(text.startswith("computing… ") for text in watched["shown"]), watched
+    assert started["seed"] == 1 and started["steps"] == 2000
+    # the heaviest run takes seconds; the newest setting was drawn well before it could end
+    assert started["elapsed"] < 0.5 * watched["elapsed"], (started, watched)
+    explorer = uw.REGISTRY[name].factory()
+    explorer.set(**newest)
+    assert not message_problems(shown, explorer.message, "newest")
+    assert not errors
+
+
 CONTRAST = """el => {
     const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
     const background = node => {

@@ -26,7 +26,7 @@
  */
 
 import { classSummary, ncMetrics } from "./collapse.js";
-import { gradientDescentFrom } from "./dynamics.js";
+import { descendingFrom, finish, gradientDescentFrom } from "./dynamics.js";
 import { snapshotSchedule } from "./experiments.js";
 import { classLabels, extendedDescent, extendedInit, rowCosines } from "./extensions.js";
 import { array, dot, eigvalsh, frobenius, pairwiseSum, svd } from "./linalg.js";
@@ -73,9 +73,14 @@ export function stepRun(lr, { seed = 0, recordEvery = 10, reduceSpan = true } = 
   return gradientDescentFrom(...start, lr, STEP_STEPS, recordEvery, { reduceSpan });
 }
 
-export function narrowRun(C, p, { N = 3, seed = 0, steps = 6000 } = {}) {
+export function narrowRun(C, p, options = {}) {
+  return finish(narrowing(C, p, options));
+}
+
+/** narrowRun as a job (dynamics.runSteps): yields its progress. */
+export function* narrowing(C, p, { N = 3, seed = 0, steps = 6000 } = {}) {
   sizes(C, N, p);
-  const trajectory = gradientDescentFrom(...randomInit(C, N, p, 0.01, seed), 1.0, steps, 20);
+  const trajectory = yield* descendingFrom(...randomInit(C, N, p, 0.01, seed), 1.0, steps, 20);
   const [H, W, b] = trajectory.final;
   const CN = C * N;
   const labels = classLabels(new Array(C).fill(N));

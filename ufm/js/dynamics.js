@@ -23,6 +23,11 @@
  * ReducedDescent, run(engine, steps, recordEvery) -> {divergedAt, frozen}, replay,
  * recordedSteps(steps, recordEvery), _flowStart, _flowedSingularValues.
  *
+ * Long runs as jobs: descending(state, options) and descendingFrom(H, W, b, …) are
+ * gradientDescent and gradientDescentFrom as generators that yield their progress every
+ * CHECK_EVERY steps (runSteps); finish(job) runs one at once, settle(job, page) in slices
+ * of SLICE_MS that leave the page responsive (the explorers' heavy runs).
+ *
  * Only the reduced engine is ported: gradientDescent runs from a ReducedState
  * (ReducedState.random, or reduced_in_S), and gradientDescentFrom(H, W, b, lr, steps,
  * recordEvery) from a full state, through the same engine (the discussion chapter's runs).
@@ -430,6 +435,12 @@ export class ReducedDescent {
  * run). Returns {divergedAt (-1 if it did not), frozen (the last finite iterate, or null)}.
  */
 export function run(engine, steps, recordEvery) {
+  return finish(runSteps(engine, steps, recordEvery));
+}
+
+/** run as a job: a generator that yields the share of the steps done (0 … 1) after each
+ * block of CHECK_EVERY steps, and returns run's result (see finish and settle). */
+export function* runSteps(engine, steps, recordEvery) {
   const recorded = new Uint8Array(steps + 1);
   for (let j = 0; j <= steps; j += recordEvery) recorded[j] = 1;
   recorded[steps] = 1;
@@ -446,8 +457,48 @@ export function run(engine, steps, recordEvery) {
     const stop = Math.min(k + CHECK_EVERY, steps);
     for (let j = start + 1; j <= stop; j++) engine.step(recorded[j] === 1);
     k = stop;
+    yield k / steps;
   }
   return { divergedAt: -1, frozen: null };
+}
+
+/** Run a job (a generator yielding its progress) to its end, at once; its result. */
+export function finish(job) {
+  for (;;) {
+    const next = job.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** A job as part of a longer one: its progress mapped to from … to; its result. */
+export function* within(job, from, to) {
+  for (;;) {
+    const next = job.next();
+    if (next.done) return next.value;
+    yield from + next.value * (to - from);
+  }
+}
+
+/** Milliseconds a job runs before it gives the page a turn (settle). */
+export const SLICE_MS = 40;
+
+/**
+ * Run a job to its end, giving the page a turn every SLICE_MS: `await page.turn(progress)`
+ * (runtime.js: it lets the page scroll and redraw, shows the progress, and throws when the
+ * reader has asked for another setting meanwhile, which abandons the job). Without a page
+ * (node, the tests) the job runs at once. A Promise of the job's result.
+ */
+export async function settle(job, page = null) {
+  if (!page) return finish(job);
+  let last = performance.now();
+  for (;;) {
+    const next = job.next();
+    if (next.done) return next.value;
+    if (performance.now() - last >= SLICE_MS) {
+      await page.turn(next.value);
+      last = performance.now();
+    }
+  }
 }
 
 /** Redo steps start … stop one at a time from the saved state of step start to find the
@@ -474,7 +525,12 @@ export function recordedSteps(steps, recordEvery) {
   return Int32Array.from(out);
 }
 
-export function gradientDescent(state, { lr, steps, recordEvery = 1, method = "auto" } = {}) {
+export function gradientDescent(state, options = {}) {
+  return finish(descending(state, options));
+}
+
+/** gradientDescent as a job (see runSteps): yields its progress, returns the trajectory. */
+export function* descending(state, { lr, steps, recordEvery = 1, method = "auto" } = {}) {
   if (!(state instanceof ReducedState)) {
     throw new TypeError(
       "state must be a ReducedState: only the reduced implementation of gradient descent " +
@@ -498,7 +554,7 @@ export function gradientDescent(state, { lr, steps, recordEvery = 1, method = "a
   const engine = new ReducedDescent(
     state.Hbar.data, L, r, state.W.data, state.b.data, N, lr, results,
   );
-  const { divergedAt, frozen } = run(engine, steps, recordEvery);
+  const { divergedAt, frozen } = yield* runSteps(engine, steps, recordEvery);
   if (divergedAt >= 0) {
     for (let t = 0; t < T; t++) {
       if (recorded[t] >= divergedAt) {
@@ -665,7 +721,12 @@ export function riccatiEigenvalues(W0, t, N, rankTol = null) {
  * N = 3, p = 64 (the largest narrow setting) p' = 40 instead of 64. Python's full engine
  * would not save these; the results agree to rounding.
  */
-export function gradientDescentFrom(H, W, b, lr, steps, recordEvery = 1, { reduceSpan = true } = {}) {
+export function gradientDescentFrom(H, W, b, lr, steps, recordEvery = 1, options = {}) {
+  return finish(descendingFrom(H, W, b, lr, steps, recordEvery, options));
+}
+
+/** gradientDescentFrom as a job (see runSteps). */
+export function* descendingFrom(H, W, b, lr, steps, recordEvery = 1, { reduceSpan = true } = {}) {
   const { C, N, p } = triple(H, W, b);
   positiveInt(steps, "steps");
   positiveInt(recordEvery, "record_every");
@@ -718,7 +779,7 @@ export function gradientDescentFrom(H, W, b, lr, steps, recordEvery = 1, { reduc
   const T = recorded.length;
   const results = new Results(T, C, pp, N);
   const engine = new ReducedDescent(Hr, Lr, r, Wr, b.data, N, lr, results);
-  const { divergedAt, frozen } = run(engine, steps, recordEvery);
+  const { divergedAt, frozen } = yield* runSteps(engine, steps, recordEvery);
   if (divergedAt >= 0) {
     for (let t = 0; t < T; t++) {
       if (recorded[t] >= divergedAt) {

@@ -50,7 +50,7 @@
  */
 
 import { _centredMeans, _nc1Directions, _nc2, _nc3, _ncMetrics, _squaredGaps, classSummary } from "./collapse.js";
-import { ReducedState, gradientDescent, recordedSteps } from "./dynamics.js";
+import { ReducedState, descending, finish, recordedSteps, within } from "./dynamics.js";
 import { EPS, array, eigvalsh, geomspace, matmul, matmulNT, pairwiseSum, svd } from "./linalg.js";
 import { asArray, positiveFloat, positiveInt, seedOrNone, shapeText } from "./model.js";
 import { triple } from "./model.js";
@@ -101,6 +101,11 @@ function concat(parts, Type = Float64Array) {
 }
 
 export function descentWithSnapshots(start, lr, steps, snapshotSteps = null, recordEvery = 1) {
+  return finish(snapshotting(start, lr, steps, snapshotSteps, recordEvery));
+}
+
+/** descentWithSnapshots as a job (dynamics.runSteps): yields its progress. */
+export function* snapshotting(start, lr, steps, snapshotSteps = null, recordEvery = 1) {
   if (!(start instanceof ReducedState)) {
     throw new TypeError(
       "start must be a ufm.ReducedState: descent from a full state (H, W, b) is not ported " +
@@ -138,7 +143,8 @@ export function descentWithSnapshots(start, lr, steps, snapshotSteps = null, rec
   for (let i = 0; i + 1 < marks.length; i++) {
     const first = marks[i];
     const last = marks[i + 1];
-    const part = gradientDescent(state, { lr, steps: last - first, recordEvery, method });
+    const job = descending(state, { lr, steps: last - first, recordEvery, method });
+    const part = yield* within(job, first / steps, last / steps);
     method = part.method;
     const skip = stepsParts.length ? 1 : 0;
     stepsParts.push(part.steps.data.slice(skip).map((k) => first + k));

@@ -474,6 +474,22 @@ function paint() {
   });
 }
 
+/** Thrown by a page's turn when a newer setting is waiting (Explorer.page). */
+class Superseded extends Error {}
+
+/** A Promise resolved after the page has handled what is waiting (a macrotask that
+ * MessageChannel schedules at once, where setTimeout may wait a second in a hidden tab). */
+function nextTask() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 function checkView(view) {
   if (view === null || typeof view !== "object") {
     throw new Error(`the explorer returned ${view === null ? "null" : typeof view}, not a view`);
@@ -531,6 +547,7 @@ class Explorer {
     status.className = "ufm-status";
     status.setAttribute("aria-hidden", "true");
     status.textContent = "computing…";
+    this.status = status;
     stage.appendChild(status);
     stage.appendChild(this.figure);
     stage.parentNode.insertBefore(panel, stage);
@@ -694,12 +711,20 @@ class Explorer {
     let view;
     let failure = null;
     try {
-      view = this.explorer.run({ ...values }, this.data);
+      view = this.explorer.run({ ...values }, this.data, this.page());
       if (view && typeof view.then === "function") view = await view;
       checkView(view);
     } catch (error) {
+      if (error instanceof Superseded) {
+        // the reader asked for another setting while this one was computing: the loop
+        // computes that one next, and nothing of this one is drawn
+        this.status.textContent = "computing…";
+        if (slow) this.setBusy(false);
+        return;
+      }
       failure = error;
     }
+    this.status.textContent = "computing…";
     const computed = performance.now();
     if (!failure) {
       try {
@@ -716,6 +741,19 @@ class Explorer {
       this.byReader = false;
       writeFragment();
     }
+  }
+
+  // What a long computation gets as run's third argument (dynamics.settle): turn(progress)
+  // shows the progress, lets the page respond for a moment, and throws Superseded when
+  // a newer setting waits, so that the computation is abandoned.
+  page() {
+    return {
+      turn: async (progress) => {
+        this.status.textContent = `computing… ${Math.round(100 * progress)} %`;
+        await nextTask();
+        if (this.dirty) throw new Superseded();
+      },
+    };
   }
 
   draw(view) {

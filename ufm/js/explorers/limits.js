@@ -53,7 +53,8 @@
 
 import { register } from "../runtime.js";
 import { bounded, numpyStr, pyFormat, pyInt, pyRepr } from "../format.js";
-import { C0, INIT_LR, INIT_STEPS, LOSS_NAMES, N0, P0, STEP_STEPS, VANISHED_ROW, decayRun, imbalanceRun, initRun, narrowRun, stepRun } from "../discussion.js";
+import { C0, INIT_LR, INIT_STEPS, LOSS_NAMES, N0, P0, STEP_STEPS, VANISHED_ROW, decayRun, imbalanceRun, initRun, narrowing, stepRun } from "../discussion.js";
+import { settle } from "../dynamics.js";
 import { sharpness } from "../spectrum.js";
 
 /** A row shorter than this fraction of the longest has a direction set by rounding. */
@@ -261,9 +262,9 @@ function initialisation(values, data) {
 // ---------------------------------------------------------------------------------------
 // limits.narrow
 
-function narrow(values) {
+async function narrow(values, data, page = null) {
   const { C, p, seed } = values;
-  const run = narrowRun(C, p, { seed });
+  const run = await settle(narrowing(C, p, { seed }), page); // 6,000 steps, in slices
   const k = atLeastOne(run.steps);
   const kEnd = last(k);
   const risk = Float64Array.from(run.risk.data, (r) => Math.max(r, 1e-30));

@@ -17,8 +17,8 @@
  */
 
 import { register } from "../runtime.js";
-import { ReducedState } from "../dynamics.js";
-import { descentWithSnapshots, simplexPlane, snapshotSchedule } from "../experiments.js";
+import { ReducedState, settle } from "../dynamics.js";
+import { simplexPlane, snapshotSchedule, snapshotting } from "../experiments.js";
 import { largestStableStep } from "../spectrum.js";
 import { pyFormat, pyInt } from "../format.js";
 
@@ -315,13 +315,14 @@ function exactPart(lr, limit, steps, risk) {
   return { exactUntil: count };
 }
 
-function descent(values) {
+async function descent(values, data, page = null) {
   const { C, N, p, eps, lr, steps, seed } = values;
   // The reduced state of ufm.random_init(C, N, p, eps, seed), sampled without forming H.
   const start = ReducedState.random(C, N, p, eps, seed);
   const every = Math.max(1, Math.floor(steps / RECORDED_POINTS));
   const marks = snapshotSchedule(steps, C === 3 ? SNAPSHOTS : 12);
-  const run = descentWithSnapshots(start, lr, steps, marks, every);
+  // Up to 20,000 steps: run in slices that leave the page responsive (settle).
+  const run = await settle(snapshotting(start, lr, steps, marks, every), page);
   const trajectory = run.trajectory;
   const k = Float64Array.from(trajectory.steps.data);
   const errors = trajectory.errors.data;

@@ -21,8 +21,8 @@
 
 import { register } from "../runtime.js";
 import { classSummary, strongCollapse } from "../collapse.js";
-import { ReducedState, _flowStart, _flowedSingularValues, gradientDescent, riccatiEigenvalues } from "../dynamics.js";
-import { CollapseAlongLine, classMeanFlow, descentWithSnapshots, gramEigenvalues, inRowSpace, randomDirection, splitByS } from "../experiments.js";
+import { ReducedState, _flowStart, _flowedSingularValues, gradientDescent, riccatiEigenvalues, settle } from "../dynamics.js";
+import { CollapseAlongLine, classMeanFlow, gramEigenvalues, inRowSpace, randomDirection, snapshotting, splitByS } from "../experiments.js";
 import { array } from "../linalg.js";
 import { largestStableStep, restSpectrumByBlocks } from "../spectrum.js";
 import { _offSSq, pointInS, riskPartsOnS } from "../subspace.js";
@@ -634,7 +634,7 @@ function spectrumOf(C, N, p) {
   return spectrumCache.value;
 }
 
-function linearisation(values) {
+async function linearisation(values, data, page = null) {
   const { C, N, p, eps, seed } = values;
   const { values: spectrum, growing } = spectrumOf(C, N, p);
   const size = spectrum.length;
@@ -660,7 +660,9 @@ function linearisation(values) {
   for (const x of linspace(0, steps, 150)) marks.add(Math.trunc(x));
   // The reduced state of ufm.random_init(C, N, p, eps, seed), sampled without forming H.
   const start = ReducedState.random(C, N, p, eps, seed);
-  const run = descentWithSnapshots(start, lr, steps, Int32Array.from(marks).sort(), steps);
+  // Up to 8,000 steps: run in slices that leave the page responsive (settle).
+  const job = snapshotting(start, lr, steps, Int32Array.from(marks).sort(), steps);
+  const run = await settle(job, page);
   const parts = splitByS(run.W, run.classMeans, run.within, run.b, N);
   const [inside, outside] = parts.map((x) => x.data);
   const k = run.snapshotSteps.data;
