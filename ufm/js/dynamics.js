@@ -462,6 +462,22 @@ export function* runSteps(engine, steps, recordEvery) {
   return { divergedAt: -1, frozen: null };
 }
 
+/** runSteps, then the recorded values of a diverged run set to NaN from the step it
+ * diverged on (`recorded`: the recorded steps, recordedSteps). */
+function* runRecorded(engine, steps, recordEvery, recorded, results) {
+  const out = yield* runSteps(engine, steps, recordEvery);
+  if (out.divergedAt >= 0) {
+    for (let t = 0; t < recorded.length; t++) {
+      if (recorded[t] >= out.divergedAt) {
+        results.risk[t] = NaN;
+        results.distance[t] = NaN;
+        results.errors.fill(NaN, 3 * t, 3 * t + 3);
+      }
+    }
+  }
+  return out;
+}
+
 /** Run a job (a generator yielding its progress) to its end, at once; its result. */
 export function finish(job) {
   for (;;) {
@@ -554,16 +570,7 @@ export function* descending(state, { lr, steps, recordEvery = 1, method = "auto"
   const engine = new ReducedDescent(
     state.Hbar.data, L, r, state.W.data, state.b.data, N, lr, results,
   );
-  const { divergedAt, frozen } = yield* runSteps(engine, steps, recordEvery);
-  if (divergedAt >= 0) {
-    for (let t = 0; t < T; t++) {
-      if (recorded[t] >= divergedAt) {
-        results.risk[t] = NaN;
-        results.distance[t] = NaN;
-        results.errors.fill(NaN, 3 * t, 3 * t + 3);
-      }
-    }
-  }
+  const { divergedAt, frozen } = yield* runRecorded(engine, steps, recordEvery, recorded, results);
   const last = frozen ?? engine.take();
   const final = new ReducedState(
     array([p, C], last.Hbar),
@@ -779,16 +786,7 @@ export function* descendingFrom(H, W, b, lr, steps, recordEvery = 1, { reduceSpa
   const T = recorded.length;
   const results = new Results(T, C, pp, N);
   const engine = new ReducedDescent(Hr, Lr, r, Wr, b.data, N, lr, results);
-  const { divergedAt, frozen } = yield* runSteps(engine, steps, recordEvery);
-  if (divergedAt >= 0) {
-    for (let t = 0; t < T; t++) {
-      if (recorded[t] >= divergedAt) {
-        results.risk[t] = NaN;
-        results.distance[t] = NaN;
-        results.errors.fill(NaN, 3 * t, 3 * t + 3);
-      }
-    }
-  }
+  const { divergedAt, frozen } = yield* runRecorded(engine, steps, recordEvery, recorded, results);
   const last = frozen ?? engine.take();
   let Wf = last.W;
   let Hbf = last.Hbar;

@@ -38,8 +38,8 @@
  * is NaN from step k on. The buffers are preallocated: no allocation per step.
  */
 
-import { array, frobenius, matmulNT, matmulTN, pairwiseSum, sumSq } from "./linalg.js";
-import { asArray, positiveFloat, positiveInt, seedOrNone, shapeText } from "./model.js";
+import { array, frobenius, matmul, matmulNT, matmulTN, pairwiseSum, sumSq } from "./linalg.js";
+import { _stateShapes, asArray, positiveFloat, positiveInt, seedOrNone, shapeText } from "./model.js";
 import { pyRepr } from "./format.js";
 import { Generator } from "./random.js";
 
@@ -142,14 +142,7 @@ function coefficient(x, name) {
  */
 export function _setting(H, W, b, options = {}) {
   const { classSizes = null, loss = "squared", lambdaW = 0.0, lambdaH = 0.0, lambdaB = 0.0 } = options;
-  asArray(W, "W", 2);
-  asArray(H, "H", 2);
-  asArray(b, "b", 1);
-  const [C, p] = W.shape;
-  if (C < 2) throw new Error(`W has ${C} row; expected one row per class and C >= 2 classes`);
-  if (H.shape[0] !== p) {
-    throw new Error(`H has ${H.shape[0]} rows; expected p = ${p} (the number of columns of W)`);
-  }
+  const [C, p] = _stateShapes(H, W, b);
   if (b.shape[0] !== C) {
     throw new Error(`b has ${b.shape[0]} entries; expected C = ${C} (one per class)`);
   }
@@ -198,30 +191,11 @@ export function _setting(H, W, b, options = {}) {
  */
 function objectiveAndG(H, W, b, setting, G, total) {
   const { C, p, n, loss, labels, lambdaW, lambdaH, lambdaB } = setting;
-  // Z = W H + b (into G), four rows of H per pass.
-  G.fill(0.0);
-  const p4 = p - (p % 4);
+  // Z = W H + b (into G).
+  matmul(W, H, C, p, n, G);
   for (let c = 0; c < C; c++) {
-    const o = c * n;
-    const w = c * p;
-    for (let k = 0; k < p4; k += 4) {
-      const a0 = W[w + k];
-      const a1 = W[w + k + 1];
-      const a2 = W[w + k + 2];
-      const a3 = W[w + k + 3];
-      const h0 = k * n;
-      const h1 = h0 + n;
-      const h2 = h1 + n;
-      const h3 = h2 + n;
-      for (let i = 0; i < n; i++) G[o + i] += a0 * H[h0 + i] + a1 * H[h1 + i] + a2 * H[h2 + i] + a3 * H[h3 + i];
-    }
-    for (let k = p4; k < p; k++) {
-      const a = W[w + k];
-      const h = k * n;
-      for (let i = 0; i < n; i++) G[o + i] += a * H[h + i];
-    }
     const bc = b[c];
-    for (let i = 0; i < n; i++) G[o + i] += bc;
+    for (let i = c * n; i < (c + 1) * n; i++) G[i] += bc;
   }
   let value;
   if (loss === "squared") {

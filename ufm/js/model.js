@@ -95,8 +95,9 @@ export function seedOrNone(seed, name = "seed") {
   return positiveInt(seed, name, 0);
 }
 
-/** Check a single state (H, W, b) and read its sizes, as _checks.triple. */
-export function triple(H, W, b) {
+/** The checks every state (H, W, b) shares: arrays of the right ranks, C >= 2, H with p
+ * rows. Returns [C, p]. */
+export function _stateShapes(H, W, b) {
   asArray(W, "W", 2);
   asArray(H, "H", 2);
   asArray(b, "b", 1);
@@ -105,6 +106,12 @@ export function triple(H, W, b) {
   if (H.shape[0] !== p) {
     throw new Error(`H has ${H.shape[0]} rows; expected p = ${p} (the number of columns of W)`);
   }
+  return [C, p];
+}
+
+/** Check a single state (H, W, b) and read its sizes, as _checks.triple. */
+export function triple(H, W, b) {
+  const [C, p] = _stateShapes(H, W, b);
   if (H.shape[1] % C) {
     throw new Error(
       `H has ${H.shape[1]} columns; expected C*N columns for C=${C} classes ` +
