@@ -16,6 +16,9 @@ import numpy as np
 #: environment variable ``UFM_MEMORY_LIMIT`` (a number of bytes, read at each call) to
 #: change it.
 MEMORY_LIMIT = 2 * 2**30
+#: The largest number of samples per class ``N`` that a formula in ``sqrt(N)`` takes (numpy
+#: computes with it as a 64-bit integer).
+MAX_N = 2**63 - 1
 
 
 def to_numpy(x):
@@ -148,6 +151,14 @@ def positive_float(x, name: str) -> float:
     x = _as_float(x, name, "a positive number")
     if not np.isfinite(x) or x <= 0:
         raise ValueError(f"{name} must be a finite number > 0; got {x}")
+    return x
+
+
+def nonnegative_float(x, name: str) -> float:
+    """Return ``x`` as a ``float``, checking that it is finite and ``>= 0``."""
+    x = _as_float(x, name, "a number >= 0")
+    if not np.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {x}")
     return x
 
 

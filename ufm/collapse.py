@@ -20,7 +20,9 @@ from . import _checks
 
 def centering(C: int) -> np.ndarray:
     """The centring projector ``P = I_C - (1/C) 1 1^T`` (shape ``(C, C)``)."""
-    return _centering(_checks.positive_int(C, "C", 2))
+    C = _checks.positive_int(C, "C", 2)
+    _checks.fits_in_memory(8 * C * C, f"centering(C={C})")
+    return _centering(C)
 
 
 def simplex_basis(C: int) -> np.ndarray:
@@ -30,6 +32,7 @@ def simplex_basis(C: int) -> np.ndarray:
     ones. Its rows are the vertices of a regular simplex centred at the origin.
     """
     C = _checks.positive_int(C, "C", 2)
+    _checks.fits_in_memory(8 * C * C, f"simplex_basis(C={C})")
     U = np.zeros((C, C - 1))
     for j in range(1, C):
         U[:j, j - 1] = 1.0
@@ -134,14 +137,32 @@ def _norm(X, axes=(-2, -1)):
     return out
 
 
-def _exactly_rescaled(X):
-    """``X`` times a power of two (an exact scaling) that brings its largest entry near 1,
-    when that entry is so large or so small that squares would over- or underflow;
-    ``X`` itself otherwise (no copy)."""
-    top = np.abs(X).max()
-    if top == 0 or 1e-100 < top < 1e100:
-        return X
-    return np.ldexp(X, -int(np.frexp(top)[1]))
+def _exactly_rescaled(X, *more):
+    """``X`` (and the arrays ``more``, by the same factor) times a power of two (an exact
+    scaling) that brings the largest entry near 1, when that entry is so large or so small
+    that squares would over- or underflow, or means and norms would round to the grid of
+    denormal numbers; the arrays themselves otherwise (no copy). One array in, one out;
+    several in, a tuple out."""
+    parts = (X, *more)
+    top = max(np.abs(x).max(initial=0.0) for x in parts)
+    if not (top == 0 or 1e-100 < top < 1e100):
+        parts = tuple(np.ldexp(x, -int(np.frexp(top)[1])) for x in parts)
+    return parts if more else parts[0]
+
+
+def _decisions(W, X, b):
+    """The classifier's decisions ``argmax_c (W x + b)_c`` for the columns ``x`` of ``X``,
+    also when ``W X + b 1^T`` overflows: then from ``W``, ``X`` and ``b`` exactly rescaled by
+    powers of two (which leaves the argmax unchanged)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = W @ X + b[:, None]
+    if np.isfinite(Z).all():
+        return np.argmax(Z, axis=0)
+    eW, eX, eb = (int(np.frexp(np.abs(x).max(initial=0.0))[1]) for x in (W, X, b))
+    e = max(eW + eX, eb)
+    with np.errstate(under="ignore"):
+        Z = np.ldexp(np.ldexp(W, -eW) @ np.ldexp(X, -eX), eW + eX - e) + np.ldexp(b, -e)[:, None]
+    return np.argmax(Z, axis=0)
 
 
 def _centering(C: int) -> np.ndarray:
@@ -241,7 +262,12 @@ def strong_collapse_errors(H, W, b) -> np.ndarray:
     if not H.any():
         raise ValueError("H is zero, so the relative error ||H - (W ⊗ 1)^T/√N|| / ||H|| is 0/0")
     Hbar, Delta = _split(H, C)
-    return _errors(W, b, np.sqrt(N) * Hbar, _norm(Delta), N)
+    errors = _errors(W, b, np.sqrt(N) * Hbar, _norm(Delta), N)
+    Hs, Ws = _exactly_rescaled(H, W)  # the relative error e2, at any scale
+    if Hs is not H:
+        Hbar, Delta = _split(Hs, C)
+        errors[1] = _errors(Ws, b, np.sqrt(N) * Hbar, _norm(Delta), N)[1]
+    return errors
 
 
 def _nc2(M) -> dict[str, float]:
@@ -266,6 +292,7 @@ def _nc3(W, M) -> float:
     """NC3 of :func:`nc_metrics`: ``||W^T/||W||_F - M/||M||_F||_F^2``."""
     if not W.any():
         raise ValueError("W is zero, so W^T/||W||_F in NC3 is 0/0")
+    W = _exactly_rescaled(W)
     diff = W.T / _norm(W) - M / _norm(M)
     return float(np.vdot(diff, diff))
 
@@ -327,16 +354,21 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
         W = _checks.as_array(W, "W", 2)
         if W.shape[1] != p:
             raise ValueError(f"W has {W.shape[1]} columns; expected p = {p} (rows of features)")
-        C = W.shape[0]
+        C, source = W.shape[0], "the rows of W"
     else:
-        C = int(y.max()) + 1
+        C, source = int(y.max()) + 1, "max(labels) + 1"
+        if b is not None:
+            _checks.as_array(b, "b", 1)  # checked; unused without W
     if C < 2:
-        raise ValueError(f"there are C = {C} classes; expected at least 2")
+        raise ValueError(f"there are C = {C} classes; expected at least 2 (C is {source})")
     _checks.labels_below(y, "labels", C)
+    _checks.fits_in_memory(8 * (p + 2) * C, f"labels up to {C - 1} (C = {C} classes)")
     counts = np.bincount(y, minlength=C)
     if (counts == 0).any():
         empty = np.flatnonzero(counts == 0).tolist()
-        raise ValueError(f"classes {empty} have no sample; every class 0, …, {C - 1} needs one")
+        raise ValueError(
+            f"classes {empty} have no sample in labels; every class 0, …, {C - 1} needs one"
+        )
 
     raw = X
     X = _exactly_rescaled(X)  # every measure below is scale-invariant but NC4's argmax
@@ -353,7 +385,7 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
         bias = np.zeros(C) if b is None else _checks.as_array(b, "b", 1)
         if bias.shape != (C,):
             raise ValueError(f"b has {bias.shape[0]} entries; expected C = {C}")
-        decision = np.argmax(W @ raw + bias[:, None], axis=0)
+        decision = _decisions(W, raw, bias)
         sq = (X * X).sum(axis=0)[None, :] - 2 * means.T @ X + (means * means).sum(axis=0)[:, None]
         nearest = np.argmin(sq, axis=0)
         out["nc4"] = float(np.mean(decision != nearest))

@@ -277,7 +277,7 @@ def flow_on_S(W0, beta0: float, t, N: int, rank_tol: float | None = None):
         The state at time ``t``: shapes ``(p, C*N)``, ``(C, p)``, ``(C,)``, or with a
         leading ``T`` axis when ``t`` is an array.
     """
-    N = _checks.positive_int(N, "N")
+    N = _checks.positive_int(N, "N", maximum=_checks.MAX_N)
     beta0 = _checks.real(beta0, "beta0")
     U, s, Vt, times = _flow_start(W0, t, rank_tol, (0, 1))
     C, p = U.shape[0], Vt.shape[1]
@@ -319,7 +319,7 @@ def riccati_eigenvalues(W0, t, N, rank_tol=None) -> np.ndarray:
     ndarray, shape (T, C)
         Largest first.
     """
-    N = _checks.positive_int(N, "N")
+    N = _checks.positive_int(N, "N", maximum=_checks.MAX_N)
     _, s, _, t = _flow_start(W0, t, rank_tol, 1)
     out = np.zeros((t.size, np.shape(W0)[0]))
     out[:, : s.size] = _flowed_singular_values(s, t, out.shape[1], N) ** 2
@@ -344,9 +344,7 @@ def _flow_start(W0, t, rank_tol, t_ndim):
         )
     if rank_tol is None:
         rank_tol = max(C, p) * np.finfo(float).eps
-    rank_tol = _checks.real(rank_tol, "rank_tol")
-    if rank_tol < 0:
-        raise ValueError(f"rank_tol must be a finite number >= 0; got {rank_tol}")
+    rank_tol = _checks.nonnegative_float(rank_tol, "rank_tol")
     U, s, Vt = np.linalg.svd(W0, full_matrices=False)
     s = np.where(s > rank_tol * (s[0] if s.size else 0.0), s, 0.0)
     return U, s, Vt, times

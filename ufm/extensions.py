@@ -16,7 +16,6 @@ With equal class sizes, squared loss and no weight decay, ``R`` is the book's ri
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +54,9 @@ def class_targets(class_sizes) -> np.ndarray:
     ndarray, shape (C, n)
     """
     sizes = _class_sizes(class_sizes)
-    return np.repeat(np.eye(len(sizes)), sizes, axis=1)
+    C, n = len(sizes), int(sizes.sum())
+    _checks.fits_in_memory(8 * C * n, f"class_targets with C={C} classes and n={n} samples")
+    return np.repeat(np.eye(C), sizes, axis=1)
 
 
 def extended_init(class_sizes, p: int, eps: float, seed=None):
@@ -83,6 +84,8 @@ def extended_init(class_sizes, p: int, eps: float, seed=None):
     sizes = _class_sizes(class_sizes)
     p = _checks.positive_int(p, "p")
     eps = _checks.positive_float(eps, "eps")
+    C, n = len(sizes), int(sizes.sum())
+    _checks.fits_in_memory(16 * p * (n + C), f"extended_init with n={n} samples, C={C}, p={p}")
     rng = np.random.default_rng(_checks.seed_or_none(seed))
     H = rng.standard_normal((p, int(sizes.sum())))
     W = rng.standard_normal((len(sizes), p))
@@ -342,16 +345,10 @@ def _class_sizes(class_sizes) -> np.ndarray:
         raise TypeError(
             f"class_sizes must be a sequence of integers N_1, …, N_C; got {class_sizes!r}"
         )
-    sizes = list(class_sizes)
-    for c, size in enumerate(sizes):
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral):
-            raise TypeError(
-                f"class_sizes[{c}] must be an integer; got {size!r} of type {type(size).__name__}"
-            )
-        if size < 1:
-            raise ValueError(f"class_sizes[{c}] must be an integer >= 1; got {size}")
+    sizes = [_checks.positive_int(size, f"class_sizes[{c}]") for c, size in enumerate(class_sizes)]
     if len(sizes) < 2:
         raise ValueError(f"class_sizes has {len(sizes)} entry; expected C >= 2 classes")
+    _checks.fits_in_memory(8 * sum(sizes), f"class_sizes with {sum(sizes)} samples")
     return np.array(sizes, dtype=np.int64)
 
 
@@ -367,15 +364,6 @@ def _record_steps(record_steps, steps: int) -> np.ndarray:
             f"record_steps must lie in 0, …, steps = {steps}; got {wanted.min()} … {wanted.max()}"
         )
     return np.unique(np.r_[wanted, steps])
-
-
-def _coefficient(x, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number >= 0; got {x!r} of type {type(x).__name__}")
-    x = float(x)
-    if not np.isfinite(x) or x < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {x}")
-    return x
 
 
 def _step_sizes(lr, K: int, batched: bool) -> np.ndarray:
@@ -426,7 +414,7 @@ def _state_and_setting(H, W, b, class_sizes, loss, lambda_W, lambda_H, lambda_b,
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
     lambdas = tuple(
-        _coefficient(x, name)
+        _checks.nonnegative_float(x, name)
         for x, name in ((lambda_W, "lambda_W"), (lambda_H, "lambda_H"), (lambda_b, "lambda_b"))
     )
     Y = np.repeat(np.eye(C), sizes, axis=1)

@@ -122,6 +122,8 @@ def random_init(C: int, N: int, p: int, eps: float, seed=None):
     rng = np.random.default_rng(_checks.seed_or_none(seed))
     H = rng.standard_normal((p, C * N))
     W = rng.standard_normal((C, p))
+    if eps > 1e300:  # eps * H would overflow
+        return H / np.linalg.norm(H) * eps, W / np.linalg.norm(W) * eps, np.zeros(C)
     return eps * H / np.linalg.norm(H), eps * W / np.linalg.norm(W), np.zeros(C)
 
 

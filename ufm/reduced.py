@@ -28,7 +28,7 @@ from .collapse import _errors, _nc1, _split, _sq
 from .subspace import _distance
 
 #: The largest ``N`` a reduced state takes (numpy computes with it as a 64-bit integer).
-_MAX_N = 2**63 - 1
+_MAX_N = _checks.MAX_N
 #: The largest ``eps`` of :meth:`ReducedState.random`: ``Sigma`` has size ``eps^2``.
 _MAX_EPS = 1e150
 

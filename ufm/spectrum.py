@@ -77,7 +77,9 @@ def largest_stable_step(C: int, N: int) -> float:
     """``2/λ_max`` with ``λ_max = 1 + 1/(C sqrt(N))``, the largest Hessian eigenvalue at
     strong collapse: beyond this step size gradient descent cannot converge to it."""
     C, N, _ = _checks.sizes(C, N, 1)
-    return 2.0 / (1.0 + 1.0 / (C * np.sqrt(float(N)))) if N < 2**1000 else 2.0
+    if C >= 2**1000 or N >= 2**1000:  # 1/(C sqrt(N)) is then negligible beside 1
+        return 2.0
+    return 2.0 / (1.0 + 1.0 / (C * np.sqrt(float(N))))
 
 
 def linearization_at_rest(C: int, N: int, p: int):
@@ -160,6 +162,10 @@ def rest_spectrum_by_blocks(C, N, p) -> RestSpectrum:
         If the computed Hessian couples the bias to ``(u, w)`` (it cannot at this point).
     """
     C, N, p = _checks.sizes(C, N, p)
+    d = p * C * N + C * p + C
+    _checks.fits_in_memory(
+        8 * (3 * d + 27 * C * C), f"rest_spectrum_by_blocks(C={C}, N={N}, p={p})"
+    )
     full = hessian(np.zeros((1, C)), np.zeros((C, 1)), np.full(C, 1.0 / C))
     scale = np.r_[np.full(C, 1.0 / np.sqrt(N)), np.ones(2 * C)]
     jacobian = -scale[:, None] * full * scale[None, :]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .collapse import _nc1, _nc2, _nc3
+from .collapse import _decisions, _nc1, _nc2, _nc3
 
 #: The two accepted layouts of a batch of features.
 LAYOUTS = ("samples_by_features", "features_by_samples")
@@ -128,6 +128,8 @@ class NCAccumulator:
         self.C = _checks.positive_int(C, "C", 2)
         self.p = _checks.positive_int(p, "p", 1)
         self.layout = _layout(layout)
+        C, p = self.C, self.p
+        _checks.fits_in_memory(8 * (C + C * p + p * p), f"NCAccumulator(C={C}, p={p})")
         self.counts = np.zeros(self.C, dtype=np.int64)
         self.means = np.zeros((self.p, self.C))
         self.scatter = np.zeros((self.p, self.p))
@@ -351,7 +353,7 @@ class NC4Pass:
         )
         if X.shape[1] == 0:
             return self
-        decision = np.argmax(self.W @ X + self.b[:, None], axis=0)
+        decision = _decisions(self.W, X, self.b)
         Xc = X - self._centre[:, None]
         nearest = np.argmin(self._sq[:, None] - 2 * self._centred.T @ Xc, axis=0)
         self.n += X.shape[1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .collapse import _centering, _norm, _split, _sq, class_summary
+from .collapse import _centering, _exactly_rescaled, _norm, _split, _sq, class_summary
 
 
 def _project_parts(Hbar, W, b, N):
@@ -115,6 +115,7 @@ def distance_to_S(H, W, b) -> float:
     H, W, b, C, N, _, _ = _checks.triple(H, W, b)
     if not (H.any() or W.any() or b.any()):
         raise ValueError("the state (H, W, b) is zero, so the relative distance from S is 0/0")
+    H, W, b = _exactly_rescaled(H, W, b)
     Hbar, Delta = _split(H, C)
     return float(_distance(W, b, np.sqrt(N) * Hbar, _norm(Delta)))
 
@@ -143,7 +144,7 @@ def risk_parts_on_S(W, b, N: int) -> tuple[float, float]:
     """
     W = _checks.as_array(W, "W", 2)
     b = _checks.as_array(b, "b", 1)
-    N = _checks.positive_int(N, "N")
+    N = _checks.positive_int(N, "N", maximum=_checks.MAX_N)
     C = W.shape[0]
     if C < 2 or b.shape != (C,):
         raise ValueError(f"W has {C} rows and b has {b.shape[0]} entries; expected C >= 2 of each")
@@ -164,10 +165,12 @@ def random_point_in_S(C: int, N: int, p: int, scale: float = 1.0, seed=None):
     """
     C, N, p = _checks.sizes(C, N, p)
     scale = _checks.positive_float(scale, "scale")
+    _checks.fits_in_memory(8 * p * C * (N + 2), f"random_point_in_S(C={C}, N={N}, p={p})")
     rng = np.random.default_rng(_checks.seed_or_none(seed))
     V = rng.standard_normal((C, p))
     V -= V.mean(axis=0)
-    V *= scale / np.linalg.norm(V)
+    V /= np.linalg.norm(V)
+    V *= scale
     return np.repeat(V.T, N, axis=1) / np.sqrt(N), V, np.full(C, rng.standard_normal())
 
 
@@ -203,9 +206,13 @@ def point_in_S(C, N, p, rank, scale=1.0, beta=0.0, seed=None):
             f"rank = {rank}, but W in S has rank at most min(C - 1, p) = {min(C - 1, p)}"
         )
     scale = _checks.positive_float(scale, "scale")
-    beta = float(_checks.as_array([beta], "beta", 1)[0])
+    beta = _checks.real(beta, "beta")
+    _checks.fits_in_memory(
+        8 * (p * C * (N + 2) + rank * (C + p)), f"point_in_S(C={C}, N={N}, p={p}, rank={rank})"
+    )
     rng = np.random.default_rng(_checks.seed_or_none(seed))
     W = rng.standard_normal((C, rank)) @ rng.standard_normal((rank, p))
     W -= W.mean(axis=0)
-    W *= scale / np.linalg.norm(W)
+    W /= np.linalg.norm(W)
+    W *= scale
     return np.repeat(W.T, N, axis=1) / np.sqrt(N), W, np.full(C, beta)
