@@ -190,19 +190,26 @@ def _errors(W, b, u, spread, N):
     at any representable scale and ``e1`` does not overflow before its value does.
     """
     C, p = W.shape[-2:]
-    s = np.sqrt(N)
+    # e1 scales like ||W||^2: a huge W (beyond 1e60) is first divided by a power of two 2^e
+    # (exact), and e1 = 2^{2e} e1' with e1' the error of the scaled W against √N 2^{-2e} P,
+    # so e1 is inf only when its value is beyond the float range.
+    top = np.abs(W).max(axis=(-2, -1), initial=0.0)
+    e = np.where(top > 1e60, np.frexp(top)[1], 0)
+    Ws = np.ldexp(W, -e[..., None, None]) if np.any(e) else W
+    s = np.ldexp(np.sqrt(N), -2 * e)
     if C <= p + 1:
-        gram = W @ np.swapaxes(W, -1, -2)
-        gram -= s * _centering(C)
+        gram = Ws @ np.swapaxes(Ws, -1, -2)
+        gram -= s[..., None, None] * _centering(C)
         e1 = _norm(gram)
     else:
-        M = np.swapaxes(W, -1, -2) @ W
-        colsum = W.sum(axis=-2)
+        M = np.swapaxes(Ws, -1, -2) @ Ws
+        colsum = Ws.sum(axis=-2)
         trace = np.trace(M, axis1=-2, axis2=-1)
-        sq = (
-            _sq(M) - 2 * s * (trace - np.einsum("...i,...i->...", colsum, colsum) / C) + N * (C - 1)
-        )
+        colsq = np.einsum("...i,...i->...", colsum, colsum)
+        sq = _sq(M) - 2 * s * (trace - colsq / C) + np.ldexp(float(N), -4 * e) * (C - 1)
         e1 = np.sqrt(np.maximum(sq, 0.0))
+    with np.errstate(over="ignore"):
+        e1 = np.ldexp(e1, 2 * e)
     e2 = np.hypot(_norm(W - np.swapaxes(u, -1, -2)), spread) / np.hypot(_norm(u), spread)
     e3 = np.linalg.norm(b - 1.0 / C, axis=-1)
     return np.stack([e1, e2, e3], axis=-1)
@@ -256,13 +263,20 @@ def strong_collapse_errors(H, W, b) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``H = 0`` (the relative second error is then 0/0), or the input is malformed.
+        If ``H = 0`` (the relative second error is then 0/0), if ``W`` is so large that
+        ``e1`` is beyond the float range (``||W||`` above about 1e154), or the input is
+        malformed.
     """
     H, W, b, C, N, _, _ = _checks.triple(H, W, b)
     if not H.any():
         raise ValueError("H is zero, so the relative error ||H - (W ⊗ 1)^T/√N|| / ||H|| is 0/0")
     Hbar, Delta = _split(H, C)
     errors = _errors(W, b, np.sqrt(N) * Hbar, _norm(Delta), N)
+    if np.isinf(errors[0]):
+        raise ValueError(
+            f"W is too large (largest entry {np.abs(W).max():.3g}): ||W W^T - sqrt(N) P||_F "
+            "is beyond the largest floating-point number"
+        )
     Hs, Ws = _exactly_rescaled(H, W)  # the relative error e2, at any scale
     if Hs is not H:
         Hbar, Delta = _split(Hs, C)
