@@ -1,6 +1,7 @@
 # make book  - build the HTML book into _build/html (warnings are errors)
 # make test  - lint, then run the library tests and every notebook
 # make lab   - open the notebooks in JupyterLab
+# make fuzz  - property-based tests with fresh random examples, 20 times as many (slow)
 # make bench - speed benchmarks side by side (benchmarks/run.py; torch optional)
 # make assignments - student versions and autograders of the graded assignments
 #              (book/assignments/ and _build/assignments/; make book and make test run it)
@@ -11,7 +12,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test lab assignments bench clean distclean
+.PHONY: book test fuzz lab assignments bench clean distclean
 
 book: assignments
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -21,6 +22,9 @@ test: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+fuzz: $(VENV)/.stamp-test
+	UFM_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $$(grep -l '@given' tests/*.py)
 
 assignments: $(VENV)/.stamp-book
 	$(BIN)/python assignments/generate.py

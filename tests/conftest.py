@@ -1,4 +1,12 @@
-"""Shared test set-up: hypothesis settings and strategies for model sizes."""
+"""Shared test set-up: hypothesis settings and strategies for model sizes.
+
+Two hypothesis profiles. ``ufm`` (the default, used by ``make test`` and CI) is
+derandomized: every run draws the same examples, so a green run stays green and a red one
+reproduces. ``fuzz`` (``make fuzz``) draws fresh random examples, twenty times as many, to
+look for new failures; add each one it finds to the tests as an explicit case.
+"""
+
+import os
 
 import numpy as np
 import pytest
@@ -6,9 +14,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 settings.register_profile(
-    "ufm", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ufm",
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile("ufm")
+settings.register_profile("fuzz", settings.get_profile("ufm"), max_examples=500, derandomize=False)
+settings.load_profile(os.environ.get("UFM_HYPOTHESIS_PROFILE", "ufm"))
 
 #: Small model sizes (C, N, p) with C >= 2.
 sizes = st.tuples(st.integers(2, 5), st.integers(1, 4), st.integers(1, 6))

@@ -24,9 +24,11 @@ from ufm.streaming import NCAccumulator
 
 pytestmark = pytest.mark.filterwarnings("error")
 
-FEW = settings(max_examples=25, deadline=None)
-SOME = settings(max_examples=40, deadline=None)
-MANY = settings(max_examples=60, deadline=None)
+#: How many times the profile's default (25) to draw: 1 in ``make test``, 20 in ``make fuzz``.
+_SCALE = settings.default.max_examples / 25
+FEW = settings(max_examples=round(25 * _SCALE))
+SOME = settings(max_examples=round(40 * _SCALE))
+MANY = settings(max_examples=round(60 * _SCALE))
 
 
 # --- the generic checker ------------------------------------------------------------------
@@ -172,6 +174,14 @@ def mutate(parts, names, which, mutation):
 
 # --- states (H, W, b): wrong shapes, dtypes, entries --------------------------------------
 
+def _ones_like(x):
+    """A direction of ones shaped like ``x``, or a stand-in if ``x`` has no shape (ragged)."""
+    try:
+        return np.ones(np.shape(x))
+    except ValueError:
+        return np.ones(1)
+
+
 TRIPLE_FUNCTIONS = {
     "risk": ufm.risk,
     "gradients": ufm.gradients,
@@ -188,7 +198,7 @@ TRIPLE_FUNCTIONS = {
     "extended_descent": lambda H, W, b: extensions.extended_descent(H, W, b, 0.1, 3),
     "stack": lambda H, W, b: ufm.stack([(H, W, b), (H, W, b)]),
     "hessian_vector_product": lambda H, W, b: ufm.hessian_vector_product(
-        H, W, b, np.ones(np.shape(H)), np.ones(np.shape(W)), np.ones(np.shape(b))
+        H, W, b, _ones_like(H), _ones_like(W), _ones_like(b)
     ),
 }
 
@@ -560,7 +570,8 @@ def test_reduced_states_refuse_bad_arrays(sizes, seed, which, mutation):
     )
     if state_ is not None:
         for method in ("risk", "strong_collapse_errors", "distance_to_S", "nc1"):
-            outcome_ok(getattr(state_, method), (), finite=method != "nc1")
+            # The one refusal allowed: strong_collapse_errors at H = 0 (0/0), naming H.
+            outcome_ok(getattr(state_, method), ("H",), finite=method != "nc1")
 
 
 @FEW
