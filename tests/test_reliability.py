@@ -189,3 +189,45 @@ def test_inputs_are_not_modified():
     ufm.strong_collapse_errors(H, W, b)
     ufm.nc_metrics(H, np.repeat(np.arange(3), 3), W, b)
     assert all((x == y).all() for x, y in zip((H, W, b), copies))
+
+
+# Found by `make fuzz` (random examples) and kept here.
+
+RAGGED = [[1.0], 2.0]
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda Z: ufm.extensions.class_labels([[3], 2]), "class_sizes"),
+        (lambda Z: ufm.gradient_descent(*ufm.stack([Z, Z]), lr=RAGGED, steps=2), "lr"),
+        (lambda Z: ufm.extensions.extended_descent(*Z, RAGGED, 3), "lr"),
+        (
+            lambda Z: ufm.extensions.extended_descent(*Z, 0.1, 3, record_steps=RAGGED),
+            "record_steps",
+        ),
+        (lambda Z: ufm.hessian_vector_product(RAGGED, *Z[1:], *Z), "H"),
+    ],
+)
+def test_ragged_lists_are_refused_naming_the_argument(call, name):
+    with pytest.raises((TypeError, ValueError), match=rf"^{name}\b"):
+        call(ufm.random_point_in_S(2, 1, 2, seed=0))
+
+
+@pytest.mark.parametrize("seed", [197, 370, 809, 946, 1255])
+def test_a_random_point_of_S_has_classifier_columns_summing_to_zero(seed):
+    """Seeds where the two Gaussian entries nearly agree: one centring pass left column sums
+    of 1e-14 to 5e-14 after normalising."""
+    W = ufm.random_point_in_S(2, 1, 1, seed=seed)[1]
+    assert abs(W.sum(axis=0)).max() <= 1e-15
+
+
+def test_the_errors_of_a_reduced_state_with_zero_features_are_refused_as_for_a_full_state():
+    r = ufm.ReducedState.random(2, 1, 1, 1.0, seed=0)
+    zero = ufm.ReducedState(np.zeros_like(r.Hbar), np.zeros_like(r.Sigma), r.W, r.b, 1)
+    for call in (
+        lambda: zero.strong_collapse_errors(),
+        lambda: ufm.strong_collapse_errors(np.zeros((1, 2)), r.W, r.b),
+    ):
+        with pytest.raises(ValueError, match="H is zero"):
+            call()

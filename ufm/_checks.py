@@ -138,6 +138,13 @@ def _as_float(x, name: str, what: str) -> float:
         return float("inf")
 
 
+def is_scalar(x) -> bool:
+    """Whether ``x`` stands for one value rather than an array: not a list or tuple, and of
+    dimension 0 if it has a dimension. Unlike ``np.ndim`` it never raises (a ragged list
+    makes numpy raise an error that names no argument)."""
+    return not isinstance(x, (list, tuple)) and getattr(x, "ndim", 0) == 0
+
+
 def real(x, name: str) -> float:
     """Return ``x`` as a finite ``float`` (see :func:`_as_float` for what is refused)."""
     value = _as_float(x, name, "a real number")

@@ -210,7 +210,7 @@ def gradient_descent(
 def _step_size(lr, K):
     """``lr`` checked: a float ``> 0``, or for a batch of ``K`` runs (``K`` not None) also an
     array of ``K`` of them."""
-    if K is None or np.ndim(lr) == 0:
+    if K is None or _checks.is_scalar(lr):
         return _checks.positive_float(lr, "lr")
     lrs = _checks.as_array(lr, "lr", 1)
     if lrs.shape != (K,):

@@ -16,6 +16,7 @@ With equal class sizes, squared loss and no weight decay, ``R`` is the book's ri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -245,7 +246,8 @@ def extended_descent(
     if record_steps is None:
         records = steps // record_every + 2
     else:
-        records = np.size(record_steps) + 1
+        recorded = _record_steps(record_steps, steps)
+        records = recorded.size
     per_record = 1 + (H[0].size + W[0].size + b[0].size if record_states else 0)
     _checks.fits_in_memory(
         8 * records * (K * per_record + 1),
@@ -253,8 +255,6 @@ def extended_descent(
     )
     if record_steps is None:
         recorded = np.unique(np.r_[np.arange(0, steps + 1, record_every), steps])
-    else:
-        recorded = _record_steps(record_steps, steps)
     values = np.full((K, recorded.size), np.nan)
     kept = (
         tuple(np.full((K, recorded.size, *x.shape[1:]), np.nan) for x in (H, W, b))
@@ -341,7 +341,12 @@ class _Setting:
 
 
 def _class_sizes(class_sizes) -> np.ndarray:
-    if isinstance(class_sizes, (str, bytes)) or np.ndim(class_sizes) != 1:
+    # No np.ndim here: a ragged list such as [[3], 2] would make numpy raise its own error.
+    if isinstance(class_sizes, np.ndarray):
+        flat = class_sizes.ndim == 1
+    else:
+        flat = isinstance(class_sizes, Sequence) and not isinstance(class_sizes, (str, bytes))
+    if not flat:
         raise TypeError(
             f"class_sizes must be a sequence of integers N_1, …, N_C; got {class_sizes!r}"
         )
@@ -353,7 +358,10 @@ def _class_sizes(class_sizes) -> np.ndarray:
 
 
 def _record_steps(record_steps, steps: int) -> np.ndarray:
-    wanted = np.asarray(record_steps)
+    try:
+        wanted = np.asarray(record_steps)
+    except ValueError:  # ragged
+        wanted = np.empty(0)
     if wanted.ndim != 1 or wanted.size == 0 or not np.issubdtype(wanted.dtype, np.integer):
         raise TypeError(
             "record_steps must be a non-empty 1-dimensional array of integers; "
@@ -367,7 +375,7 @@ def _record_steps(record_steps, steps: int) -> np.ndarray:
 
 
 def _step_sizes(lr, K: int, batched: bool) -> np.ndarray:
-    if np.ndim(lr) == 0:
+    if _checks.is_scalar(lr):
         return np.full(K, _checks.positive_float(lr, "lr"))
     rates = _checks.as_array(lr, "lr", 1)
     if not batched or rates.shape != (K,):

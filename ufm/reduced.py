@@ -223,7 +223,19 @@ class ReducedState:
         Returns
         -------
         ndarray, shape (3,) or (K, 3)
+
+        Raises
+        ------
+        ValueError
+            If ``H = 0`` (``Hbar`` and ``Sigma`` zero; for a batch, in any state), where the
+            relative second error is 0/0, as :func:`ufm.strong_collapse_errors` does.
         """
+        zero = ~self.Hbar.any(axis=(-2, -1)) & ~self.Sigma.any(axis=(-2, -1))
+        if np.any(zero):
+            raise ValueError(
+                "H is zero (Hbar and Sigma are zero), so the relative error "
+                "||H - (W ⊗ 1)^T/√N|| / ||H|| is 0/0"
+            )
         return _errors(self.W, self.b, np.sqrt(self.N) * self.Hbar, self._spread(), self.N)
 
     def distance_to_S(self):

@@ -152,6 +152,14 @@ def risk_parts_on_S(W, b, N: int) -> tuple[float, float]:
     return float(np.vdot(gap, gap) / (2 * C)), float((C * b.mean() - 1) ** 2 / (2 * C))
 
 
+def _centred_columns(V):
+    """``V`` minus its column means, centred twice: when a column's entries nearly agree, one
+    pass leaves sums of order eps times the entries, which are large next to what is left;
+    the second pass brings them to eps times the centred column."""
+    V = V - V.mean(axis=0)
+    return V - V.mean(axis=0)
+
+
 def random_point_in_S(C: int, N: int, p: int, scale: float = 1.0, seed=None):
     """A random point of S: ``V = P G`` with ``G`` Gaussian, rescaled so ``||V||_F = scale``,
     and ``β`` standard Gaussian.
@@ -167,8 +175,7 @@ def random_point_in_S(C: int, N: int, p: int, scale: float = 1.0, seed=None):
     scale = _checks.positive_float(scale, "scale")
     _checks.fits_in_memory(8 * p * C * (N + 2), f"random_point_in_S(C={C}, N={N}, p={p})")
     rng = np.random.default_rng(_checks.seed_or_none(seed))
-    V = rng.standard_normal((C, p))
-    V -= V.mean(axis=0)
+    V = _centred_columns(rng.standard_normal((C, p)))
     V /= np.linalg.norm(V)
     V *= scale
     return np.repeat(V.T, N, axis=1) / np.sqrt(N), V, np.full(C, rng.standard_normal())
@@ -211,8 +218,7 @@ def point_in_S(C, N, p, rank, scale=1.0, beta=0.0, seed=None):
         8 * (p * C * (N + 2) + rank * (C + p)), f"point_in_S(C={C}, N={N}, p={p}, rank={rank})"
     )
     rng = np.random.default_rng(_checks.seed_or_none(seed))
-    W = rng.standard_normal((C, rank)) @ rng.standard_normal((rank, p))
-    W -= W.mean(axis=0)
+    W = _centred_columns(rng.standard_normal((C, rank)) @ rng.standard_normal((rank, p)))
     W /= np.linalg.norm(W)
     W *= scale
     return np.repeat(W.T, N, axis=1) / np.sqrt(N), W, np.full(C, beta)

@@ -138,11 +138,15 @@ export function pointInS(C, N, p, rank, scale = 1.0, beta = 0.0, seed = null) {
   const G1 = rng.standardNormal([C, rank]);
   const G2 = rng.standardNormal([rank, p]);
   const W = matmul(G1, G2, C, rank, p);
-  for (let k = 0; k < p; k++) {
-    let sum = 0.0;
-    for (let c = 0; c < C; c++) sum += W[c * p + k];
-    const mean = sum / C;
-    for (let c = 0; c < C; c++) W[c * p + k] -= mean;
+  // Centred twice, as ufm.subspace._centred_columns does (one pass can leave column sums
+  // large next to a column whose entries nearly agree).
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < p; k++) {
+      let sum = 0.0;
+      for (let c = 0; c < C; c++) sum += W[c * p + k];
+      const mean = sum / C;
+      for (let c = 0; c < C; c++) W[c * p + k] -= mean;
+    }
   }
   const factor = scale / Math.sqrt(sq(W));
   for (let i = 0; i < W.length; i++) W[i] *= factor;
