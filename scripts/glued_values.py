@@ -1,14 +1,15 @@
-"""Every value the book glues, as text, to compare two versions of the code.
+"""Every number the book quotes, as text, to compare two versions of the code.
 
     python scripts/glued_values.py --write scripts/glued_values.json   # record a baseline
     python scripts/glued_values.py --check scripts/glued_values.json   # compare with it
 
-Each chapter notebook is executed on a fresh kernel (as the book build does) and the
-``text/plain`` form of every ``glue(...)`` output is collected. ``--check`` compares each
-value twice: as the page shows it (formatted with the spec of its ``{glue:text}`` role,
-such as ``:.2f``) and raw (its full ``repr``). It prints every difference and exits 1 if a
-value differs as shown, or a value was added or removed. Timings (``TIMINGS``) and the
-benchmarks page are left out: they measure the machine that ran them.
+Each chapter notebook is executed on a fresh kernel (as the book build does) and every
+value it keeps for its text (``prose.keep(...)``, see :mod:`ufm.experiments.prose`) is
+collected. ``--check`` compares each value twice: as the page shows it (formatted with the
+spec of its ``{eval}`prose["name:spec"]``` role, such as ``:.2f``) and raw (its
+``repr``). It prints every difference and exits 1 if a value differs as shown, or a value
+was added or removed. Timings (``TIMINGS``) and the benchmarks page are left out: they
+measure the machine that ran them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ("observed", "model", "results", "discussion")
 #: Glued wall-clock times, which differ from run to run.
 TIMINGS = {"observed:live_seconds"}
-ROLE = re.compile(r"\{glue(?::text)?\}`([A-Za-z0-9_]+)(?::([^`]*))?`")
+ROLE = re.compile(r'\{eval\}`prose\["([A-Za-z0-9_]+)(?::([^"]*))?"\]`')
 
 
 def shown(key: str, raw: str, specs: dict[str, set[str]]) -> str:
@@ -43,45 +44,40 @@ def shown(key: str, raw: str, specs: dict[str, set[str]]) -> str:
 
 
 def format_specs() -> dict[str, set[str]]:
-    """``chapter:name`` -> the format specs of its ``{glue:text}`` roles in the chapters."""
+    """``chapter:name`` -> the format specs of its ``{eval}`` roles in the chapters."""
     specs: dict[str, set[str]] = {}
     for name in CHAPTERS:
         nb = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":
-                for glue_name, spec in ROLE.findall(cell.source):
-                    specs.setdefault(f"{name}:{glue_name}", set()).add(spec)
+                for key, spec in ROLE.findall(cell.source):
+                    specs.setdefault(f"{name}:{key}", set()).add(spec)
     return specs
 
 
 def glued(name: str) -> dict[str, str]:
-    """The glued values of one chapter: glue name -> its ``text/plain`` output."""
+    """The kept values of one chapter: name -> its ``repr``."""
     path = ROOT / "book" / f"{name}.ipynb"
     nb = nbformat.read(path, as_version=4)
+    dump = "import json\nprint(json.dumps({k: repr(v) for k, v in prose._values.items()}))"
+    nb.cells.append(nbformat.v4.new_code_cell(dump))
     NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
-    values = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get("scrapbook")
-            if record:
-                data = output.get("data", {})
-                text = next((v for k, v in data.items() if k.endswith("text/plain")), None)
-                values[f"{name}:{record['name']}"] = text
-    return values
+    kept = json.loads(nb.cells[-1].outputs[0]["text"])
+    return {f"{name}:{key}": text for key, text in kept.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", type=Path, help="record the glued values in this JSON file")
-    group.add_argument("--check", type=Path, help="compare the glued values with this file")
+    group.add_argument("--write", type=Path, help="record the quoted values in this JSON file")
+    group.add_argument("--check", type=Path, help="compare the quoted values with this file")
     args = parser.parse_args()
     now = {}
     for name in CHAPTERS:
         now.update(glued(name))
     if args.write:
         args.write.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
-        print(f"{len(now)} glued values written to {args.write}")
+        print(f"{len(now)} quoted values written to {args.write}")
         return 0
     before = json.loads(args.check.read_text())
     specs = format_specs()
@@ -98,7 +94,7 @@ def main() -> int:
     for key in added:
         print(f"added {key}: {now[key]!r}")
     print(
-        f"{len(common)} glued values compared ({len(TIMINGS)} timing left out): "
+        f"{len(common)} quoted values compared ({len(TIMINGS)} timing left out): "
         f"{len(common) - len(shown_diff)} identical as shown, "
         f"{len(common) - len(shown_diff) - len(raw_diff)} identical raw"
     )

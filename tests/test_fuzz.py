@@ -174,6 +174,7 @@ def mutate(parts, names, which, mutation):
 
 # --- states (H, W, b): wrong shapes, dtypes, entries --------------------------------------
 
+
 def _ones_like(x):
     """A direction of ones shaped like ``x``, or a stand-in if ``x`` has no shape (ragged)."""
     try:

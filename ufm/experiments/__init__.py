@@ -13,7 +13,8 @@ ipywidgets or matplotlib.
 - :mod:`ufm.experiments.results`: perturbations of strong collapse, the parts of a state
   in and off S, the gradient flow integrated numerically;
 - :mod:`ufm.experiments.discussion`: large starts, narrow features, step sizes near the
-  stability limit, weight decay, cross-entropy and unequal classes.
+  stability limit, weight decay, cross-entropy and unequal classes;
+- ``ufm.experiments.prose``: the numbers a chapter quotes, for MyST's ``{eval}`` role.
 
 The names of the chapter modules are re-exported here (``ufm.experiments.eps_sweep``).
 """
@@ -45,6 +46,7 @@ from .model import (
     simplex_plane,
     snapshot_schedule,
 )
+from .prose import Prose
 from .results import (
     class_mean_flow,
     collapse_measures,
@@ -65,6 +67,7 @@ __all__ = [
     "LoglogFit",
     "NarrowRun",
     "PlaneView",
+    "Prose",
     "SnapshotRun",
     "StepSweep",
     "class_mean_flow",
