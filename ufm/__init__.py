@@ -22,7 +22,7 @@ from .dynamics import Trajectory, flow_on_S, gradient_descent
 from .model import gradients, random_init, risk, stack, targets
 from .reduced import ReducedState
 from .spectrum import hessian, hessian_vector_product, largest_stable_step, linearization_at_rest
-from .streaming import NC4Pass, NCAccumulator
+from .streaming import NC4Pass, NCAccumulator, ncc_mismatch
 from .subspace import distance_to_S, norm_E, project_S, random_point_in_S, risk_parts_on_S
 
 __version__ = "0.1.0"
@@ -43,6 +43,7 @@ __all__ = [
     "largest_stable_step",
     "linearization_at_rest",
     "nc_metrics",
+    "ncc_mismatch",
     "norm_E",
     "project_S",
     "random_init",

@@ -311,7 +311,85 @@ def _nc3(W, M) -> float:
     return float(np.vdot(diff, diff))
 
 
-def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
+def _unit_columns(V, what: str) -> np.ndarray:
+    """The columns of ``V`` divided by their norms; a zero column is refused, naming
+    ``what`` (for example ``"row {} of W"``) with its index."""
+    norms = np.linalg.norm(V, axis=0)
+    if (norms == 0).any():
+        where = what.format(int(np.flatnonzero(norms == 0)[0]))
+        raise ValueError(f"{where} is zero, so its cosines are 0/0")
+    return V / norms
+
+
+def _pair_cosines(unit) -> np.ndarray:
+    """The cosines of the ``C(C-1)/2`` pairs ``c < c'`` of unit columns."""
+    rows, cols = np.triu_indices(unit.shape[1], 1)
+    return (unit.T @ unit)[rows, cols]
+
+
+def _etf_error(G) -> float:
+    """``||G/||G||_F - P/||P||_F||_F`` for a nonzero ``C x C`` matrix ``G``, with
+    ``P = I - 11^T/C`` and ``||P||_F = sqrt(C-1)``: the distance of the normalised ``G``
+    from the normalised Gram matrix of a simplex ETF."""
+    C = G.shape[0]
+    return float(_norm(G / _norm(G) - _centering(C) / np.sqrt(C - 1)))
+
+
+def _nc_variants(means, within, counts, W=None, b=None, scale=1.0) -> dict[str, float]:
+    """The keys that ``variants=True`` adds to :func:`nc_metrics` and
+    :meth:`ufm.NCAccumulator.metrics`, from the class means ``means`` (``p x C``), the
+    within-class sums of squares ``within`` (``within[c] = Σ_{y_i = c} ||h_i - μ_c||^2``)
+    and the class sizes ``counts``: the one implementation behind both. ``means`` and
+    ``within`` may be those of the features times ``1/scale`` (``within`` times
+    ``1/scale^2``); only ``bias_collapse`` is not scale-invariant, and it undoes the scale.
+    ``W`` and ``b`` are checked by the caller; the keys that need them are absent without
+    them.
+    """
+    p, C = means.shape
+    M = means - means.mean(axis=1, keepdims=True)
+    unit_M = _unit_columns(M, "the centred mean of class {}")
+    rows, cols = np.triu_indices(C, 1)
+    distances = np.sum((M[:, rows] - M[:, cols]) ** 2, axis=0)  # ||μ_c - μ_c'||^2, c < c'
+    if (distances == 0).any():
+        k = int(np.flatnonzero(distances == 0)[0])
+        raise ValueError(
+            f"classes {rows[k]} and {cols[k]} have the same mean, so their term of the "
+            "CDNV divides by ||μ_c - μ_c'||^2 = 0"
+        )
+    variances = within / counts  # σ_c^2, the mean of ||h - μ_c||^2 over class c
+    cosines = _pair_cosines(unit_M)
+    out = {
+        "nc1_trace_ratio": float((within.sum() / counts.sum()) / (_sq(M) / C)),
+        "nc1_cdnv": float(np.mean((variances[rows] + variances[cols]) / (2 * distances))),
+        "nc2_cos_std": float(cosines.std()),
+        "nc2_etf": _etf_error(M.T @ M),
+    }
+    if W is None:
+        return out
+    Ws = _exactly_rescaled(W)  # every key but bias_collapse is invariant under W -> a W
+    unit_W = _unit_columns(Ws.T, "row {} of W")
+    norms_W = np.linalg.norm(Ws, axis=1)
+    cosines_W = _pair_cosines(unit_W)
+    WM = Ws @ M
+    if _norm(WM) <= max(p, C) * np.finfo(float).eps * _norm(Ws) * _norm(M):
+        raise ValueError(
+            "W M is zero up to rounding (the rows of W are orthogonal to the centred class "
+            "means), so W M/||W M||_F in nc3_etf is 0/0"
+        )
+    out |= {
+        "nc2_equinorm_W": float(norms_W.std() / norms_W.mean()),
+        "nc2_equiangular_W": float(np.mean(np.abs(cosines_W + 1.0 / (C - 1)))),
+        "nc2_cos_std_W": float(cosines_W.std()),
+        "nc2_etf_W": _etf_error(Ws @ Ws.T),
+        "nc3_etf": _etf_error(WM),
+        "nc3_cos_mean": float(np.mean(np.sum(unit_W * unit_M, axis=0))),
+    }
+    if b is not None:
+        out["bias_collapse"] = float(_norm(scale * (W @ means.mean(axis=1)) + b, axes=(-1,)))
+    return out
+
+
+def nc_metrics(features, labels, W=None, b=None, *, variants: bool = False) -> dict[str, float]:
     """The neural-collapse measures NC1–NC4 of Papyan, Han and Donoho, on any features.
 
     Book: ``def-nc-statistics`` and ``def-nc1``, ``def-nc2``, ``def-nc3``, ``def-nc4``
@@ -340,6 +418,46 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
       classifier's decision ``argmax_c (W h + b)_c`` disagrees with the nearest class mean
       ``argmin_c ||h - μ_c||`` (0 means full agreement).
 
+    All of these are 0 under exact collapse. With ``variants=True`` the result also has the
+    variants that other public code reports (names below: the notebook that accompanies
+    Papyan, Han and Donoho; ``rhubarbwu/neural-collapse``; ``tding1/Neural-Collapse``, the
+    code of Zhu et al. 2021). They use this function's ``μ_G`` (mean of the class means)
+    where those codebases use the mean of all samples: the same numbers on balanced
+    classes. ``P = I_C - 11^T/C``, ``||P||_F = sqrt(C - 1)``; ``w_c`` is row ``c`` of ``W``.
+    Each is 0 under exact collapse unless said otherwise.
+
+    - ``nc1_trace_ratio``: ``tr Σ_W / tr Σ_B`` (rhubarbwu's ``covariance_ratio`` with
+      ``metric="quotient"``, after Tirer et al. 2023);
+    - ``nc1_cdnv``: mean over pairs ``c < c'`` of ``(σ_c^2 + σ_c'^2) / (2 ||μ_c - μ_c'||^2)``,
+      ``σ_c^2`` the mean of ``||h - μ_c||^2`` over the samples of class ``c``: the
+      class-distance normalised variance of Galanti et al. 2022 (rhubarbwu's
+      ``variability_cdnv``);
+    - ``nc2_cos_std``: population standard deviation, over pairs ``c < c'``, of
+      ``cos(μ_c - μ_G, μ_c' - μ_G)`` (the *equiangularity* curve of Papyan, Han and
+      Donoho; a sample standard deviation is larger by ``sqrt(K/(K-1))``, ``K = C(C-1)/2``);
+    - ``nc2_etf``: ``||G/||G||_F - P/||P||_F||_F`` with ``G = M^T M`` (rhubarbwu's
+      ``simplex_etf_error``);
+    - ``nc2_equinorm_W`` (needs ``W``): std/mean of ``||w_c||`` (the notebook's
+      ``norm_W_CoV``, which uses the sample std);
+    - ``nc2_equiangular_W`` (needs ``W``): mean over ``c ≠ c'`` of
+      ``|cos(w_c, w_c') + 1/(C-1)|`` (the notebook's ``cos_W``); ``W`` is not centred;
+    - ``nc2_cos_std_W`` (needs ``W``): as ``nc2_cos_std`` for the rows of ``W``;
+    - ``nc2_etf_W`` (needs ``W``): ``||G/||G||_F - P/||P||_F||_F`` with ``G = W W^T``
+      (tding1's ``compute_ETF``, NC2 in Zhu et al. 2021);
+    - ``nc3_etf`` (needs ``W``): ``||W M/||W M||_F - P/||P||_F||_F`` (tding1's
+      ``compute_W_H_relation``; rhubarbwu's ``self_duality_error``);
+    - ``nc3_cos_mean`` (needs ``W``): mean over ``c`` of ``cos(w_c, μ_c - μ_G)`` (the
+      per-class cosines are rhubarbwu's ``similarities(..., cos=True)``); **1**, not 0,
+      under exact collapse;
+    - ``bias_collapse`` (needs ``W`` and ``b``): ``||W μ_G + b||_2`` (tding1's
+      ``compute_Wh_b_relation``). Not scale-invariant, and **not 0** at this book's strong
+      collapse: there ``W μ_G + b = 1_C/C`` (the mean target), so it is ``1/sqrt(C)``; it is
+      0 where ``W μ_G + b = 0``, as at the collapse of cross-entropy with weight decay that
+      Zhu et al. 2021 study;
+    - ``nc4_agreement`` (needs ``W``): ``1 - nc4``, the fraction of samples where the two
+      decisions agree (rhubarbwu's ``clf_ncc_agreement``); **1** under exact collapse.
+      For held-out samples and the training means, see :func:`ufm.ncc_mismatch`.
+
     Parameters
     ----------
     features : array_like, shape (p, n)
@@ -349,17 +467,21 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
         ``C`` is ``W.shape[0]`` when ``W`` is given, else ``max(labels) + 1``.
     W : array_like, shape (C, p), optional
     b : array_like, shape (C,), optional
+    variants : bool, default False
+        Whether to add the variant keys.
 
     Returns
     -------
-    dict
-        The keys above; ``nc3`` and ``nc4`` are absent without ``W``.
+    dict of float
+        The keys above; those that need ``W`` (or ``W`` and ``b``) are absent without it.
 
     Raises
     ------
     ValueError
         On malformed input, fewer than 2 classes, an empty class, or class means that all
-        coincide (then every measure is 0/0).
+        coincide (then every measure is 0/0). With ``variants``, also when two class means
+        coincide (a CDNV term is then infinite or 0/0), a row of ``W`` is zero, or
+        ``W M`` is zero up to rounding.
     """
     X = _checks.as_array(features, "features", 2)
     p, n = X.shape
@@ -403,4 +525,12 @@ def nc_metrics(features, labels, W=None, b=None) -> dict[str, float]:
         sq = (X * X).sum(axis=0)[None, :] - 2 * means.T @ X + (means * means).sum(axis=0)[:, None]
         nearest = np.argmin(sq, axis=0)
         out["nc4"] = float(np.mean(decision != nearest))
+    if variants:
+        within = np.bincount(y, weights=np.einsum("ij,ij->j", dev, dev), minlength=C)
+        top = np.argmax(np.abs(X))  # X = raw / scale with scale a power of two (or 1)
+        scale = 1.0 if X is raw else raw.flat[top] / X.flat[top]
+        given = None if W is None or b is None else bias  # bias_collapse needs b itself
+        out |= _nc_variants(means, within, counts, W, given, scale)
+        if W is not None:
+            out["nc4_agreement"] = 1.0 - out["nc4"]
     return out

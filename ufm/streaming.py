@@ -3,9 +3,11 @@
 :class:`NCAccumulator` reads features batch by batch (as a PyTorch ``DataLoader`` gives
 them) and keeps, per class, the number of samples and the mean, plus one ``p x p``
 within-class scatter summed over the classes. Its memory is ``O(p^2 + C p)`` whatever the
-number of samples. From these it gives NC1, NC2 and NC3 exactly as :func:`ufm.nc_metrics`
-would on all the data at once. NC4 compares every sample with the *final* class means, so
-it needs a second pass over the data: :meth:`ufm.NCAccumulator.nc4_pass`.
+number of samples. From these it gives NC1, NC2 and NC3 (and their variants) exactly as
+:func:`ufm.nc_metrics` would on all the data at once. NC4 compares every sample with the
+*final* class means, so it needs a second pass over the data:
+:meth:`ufm.NCAccumulator.nc4_pass`; :func:`ncc_mismatch` does the same for held-out
+samples, with the training means.
 
 Book: ``def-nc-statistics`` and ``def-nc1`` to ``def-nc4`` (``book/observed.ipynb``).
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .collapse import _decisions, _nc1, _nc2, _nc3
+from .collapse import _decisions, _nc1, _nc2, _nc3, _nc_variants
 
 #: The two accepted layouts of a batch of features.
 LAYOUTS = ("samples_by_features", "features_by_samples")
@@ -46,22 +48,31 @@ def _layout(layout) -> str:
     return layout
 
 
-def _batch(features, labels, layout: str, C: int, p: int, labels_needed: bool = True):
-    """A checked batch: features as ``(p, m)`` float64 and labels as ``(m,)`` int64."""
-    X = _checks.as_array(features, "features_batch", 2, empty=True)
+def _batch(
+    features,
+    labels,
+    layout: str,
+    C: int,
+    p: int,
+    labels_needed: bool = True,
+    names: tuple[str, str] = ("features_batch", "labels_batch"),
+):
+    """A checked batch: features as ``(p, m)`` float64 and labels as ``(m,)`` int64; the
+    messages call them by ``names``."""
+    X = _checks.as_array(features, names[0], 2, empty=True)
     if layout == "samples_by_features":
         X = X.T
     if X.shape[0] != p:
         by_rows = layout == "samples_by_features"
         shape, axis = (X.shape[::-1], "columns") if by_rows else (X.shape, "rows")
         raise ValueError(
-            f"features_batch has shape {shape}, so {X.shape[0]} {axis}; expected p = {p} "
+            f"{names[0]} has shape {shape}, so {X.shape[0]} {axis}; expected p = {p} "
             f"features per sample (layout {layout!r})"
         )
     if labels is None and not labels_needed:
         return X, None
-    y = _checks.labels(labels, "labels_batch", X.shape[1])
-    _checks.labels_below(y, "labels_batch", C)
+    y = _checks.labels(labels, names[1], X.shape[1])
+    _checks.labels_below(y, names[1], C)
     return X, y
 
 
@@ -78,17 +89,24 @@ def _classifier(W, b, C: int, p: int):
     return W, b
 
 
+def _sq_columns(X) -> np.ndarray:
+    """The squared norms of the columns of ``X``."""
+    return np.einsum("ij,ij->j", X, X)
+
+
 class NCAccumulator:
     """Streaming NC1–NC3 (and NC4 by a second pass) of features seen batch by batch.
 
-    The state is, per class ``c``, the count ``n_c`` and the mean ``μ_c``, and the
-    within-class scatter ``Σ = Σ_i (h_i - μ_{y_i})(h_i - μ_{y_i})^T`` summed over all
-    classes: ``C + C p + p^2`` numbers in float64, **independent of the number of samples**.
+    The state is, per class ``c``, the count ``n_c``, the mean ``μ_c`` and the sum of
+    squares ``s_c = Σ_{y_i = c} ||h_i - μ_c||^2``, and the within-class scatter
+    ``Σ = Σ_i (h_i - μ_{y_i})(h_i - μ_{y_i})^T`` summed over all classes:
+    ``2 C + C p + p^2`` numbers in float64, **independent of the number of samples**.
     Each batch is merged with the pairwise update of Chan, Golub and LeVeque (Welford's
     for one sample): with batch count ``m_c``, mean ``ν_c`` and scatter ``Σ_b``,
 
     ``μ_c ← μ_c + (m_c/(n_c+m_c)) δ_c``,
     ``Σ ← Σ + Σ_b + Σ_c (n_c m_c/(n_c+m_c)) δ_c δ_c^T``, ``δ_c = ν_c - μ_c``,
+    ``s_c ← s_c + s_{b,c} + (n_c m_c/(n_c+m_c)) ||δ_c||^2``,
 
     where the batch is first shifted by the current means, so no raw second moment (which
     would lose the spread of features with a large common offset) is ever formed.
@@ -115,6 +133,9 @@ class NCAccumulator:
         Class means of the samples seen (column ``c``; zero for a class not seen yet).
     scatter : ndarray, shape (p, p)
         Within-class scatter ``Σ`` of the samples seen (a sum, not an average).
+    within : ndarray, shape (C,)
+        Per class, the sum of squares ``s_c = Σ_{y_i = c} ||h_i - μ_c||^2`` (the trace of
+        that class's part of ``Σ``), which the CDNV needs.
 
     Notes
     -----
@@ -129,10 +150,11 @@ class NCAccumulator:
         self.p = _checks.positive_int(p, "p", 1)
         self.layout = _layout(layout)
         C, p = self.C, self.p
-        _checks.fits_in_memory(8 * (C + C * p + p * p), f"NCAccumulator(C={C}, p={p})")
+        _checks.fits_in_memory(8 * (2 * C + C * p + p * p), f"NCAccumulator(C={C}, p={p})")
         self.counts = np.zeros(self.C, dtype=np.int64)
         self.means = np.zeros((self.p, self.C))
         self.scatter = np.zeros((self.p, self.p))
+        self.within = np.zeros(self.C)
 
     @property
     def n(self) -> int:
@@ -190,6 +212,8 @@ class NCAccumulator:
         share[seen] = m[seen] / total[seen]  # 1 for a new class: μ_c = ref_c + δ_c
         corr = delta * np.sqrt(weight)
         self.scatter += dev @ dev.T + corr @ corr.T
+        squares = np.bincount(y, weights=_sq_columns(dev), minlength=self.C)
+        self.within += squares + _sq_columns(corr)
         self.means = ref + delta * share
         self.counts = total
         return self
@@ -221,6 +245,7 @@ class NCAccumulator:
         share[seen] = m[seen] / total[seen]
         corr = delta * np.sqrt(weight)
         self.scatter = self.scatter + other.scatter + corr @ corr.T
+        self.within = self.within + other.within + _sq_columns(corr)
         self.means = self.means + delta * share
         self.counts = total
         return self
@@ -239,8 +264,8 @@ class NCAccumulator:
                 "a within-class scatter"
             )
 
-    def metrics(self, W=None, b=None) -> dict[str, float]:
-        """NC1, NC2 and (with ``W``) NC3 of all the samples seen.
+    def metrics(self, W=None, b=None, *, variants: bool = False) -> dict[str, float]:
+        """NC1, NC2 and (with ``W``) NC3 of all the samples seen, and their variants.
 
         The same numbers as :func:`ufm.nc_metrics` on the concatenated batches (up to
         rounding), computed from the accumulated means and scatter only:
@@ -256,39 +281,53 @@ class NCAccumulator:
         NC2 and NC3 depend on the class means alone, so they are those of
         :func:`ufm.nc_metrics` on all the samples (the same functions compute them).
 
+        With ``variants=True``, also the variant keys of :func:`ufm.nc_metrics` (formulas,
+        names in other public code and values under collapse are listed there), from the
+        same function and the accumulated counts, means and sums of squares ``within``:
+        ``nc1_trace_ratio``, ``nc1_cdnv``, ``nc2_cos_std``, ``nc2_etf`` and, with ``W``,
+        ``nc2_equinorm_W``, ``nc2_equiangular_W``, ``nc2_cos_std_W``, ``nc2_etf_W``,
+        ``nc3_etf``, ``nc3_cos_mean`` and, with ``W`` and ``b``, ``bias_collapse``.
+
         NC4 is not here: it needs every sample again, with these final means; use
-        :meth:`nc4_pass`.
+        :meth:`nc4_pass` (``nc4 = result()``, ``nc4_agreement = 1 - result()``).
 
         Parameters
         ----------
         W : array_like, shape (C, p), optional
             Last-layer classifier (a tensor such as ``model.fc.weight`` is accepted).
         b : array_like, shape (C,), optional
-            Its bias. Only NC4 uses it; it is accepted (and checked) here so that a call
-            can mirror :func:`ufm.nc_metrics`.
+            Its bias. Only NC4 and ``bias_collapse`` use it; it is accepted (and checked)
+            without them so that a call can mirror :func:`ufm.nc_metrics`.
+        variants : bool, default False
+            Whether to add the variant keys.
 
         Returns
         -------
-        dict
+        dict of float
             Keys ``nc1``, ``nc2_equinorm``, ``nc2_equiangular``, ``nc2_maxangle`` and, with
-            ``W``, ``nc3``.
+            ``W``, ``nc3``; with ``variants``, the variant keys above.
 
         Raises
         ------
         ValueError
             Naming the classes, if a class has no sample or a single one; if all class
-            means coincide (every measure is 0/0); on a malformed ``W`` or ``b``.
+            means coincide (every measure is 0/0); on a malformed ``W`` or ``b``. With
+            ``variants``, as :func:`ufm.nc_metrics`.
         """
         self._check_classes()
+        given = b is not None
         if W is not None:
             W, b = _classifier(W, b, self.C, self.p)
-        elif b is not None:
+        elif given:
             _checks.as_array(b, "b", 1)  # checked; like ufm.nc_metrics, b is unused without W
         M = self.means - self.means.mean(axis=1, keepdims=True)
         nc2 = _nc2(M)  # refuses means that coincide, before NC1 divides by them
         out = {"nc1": float(_nc1(self.means, self.n, Sigma=self.scatter)), **nc2}
         if W is not None:
             out["nc3"] = _nc3(W, M)
+        if variants:
+            bias = b if W is not None and given else None  # bias_collapse needs W and b
+            out |= _nc_variants(self.means, self.within, self.counts, W, bias)
         return out
 
     def nc4_pass(self, W, b=None) -> NC4Pass:
@@ -354,14 +393,72 @@ class NC4Pass:
         if X.shape[1] == 0:
             return self
         decision = _decisions(self.W, X, self.b)
-        Xc = X - self._centre[:, None]
-        nearest = np.argmin(self._sq[:, None] - 2 * self._centred.T @ Xc, axis=0)
+        nearest = self._nearest(X)
         self.n += X.shape[1]
         self.disagreements += int(np.count_nonzero(decision != nearest))
         return self
+
+    def _nearest(self, X) -> np.ndarray:
+        """``argmin_c ||x - μ_c||`` for the columns ``x`` of ``X`` (``p x m``)."""
+        Xc = X - self._centre[:, None]
+        return np.argmin(self._sq[:, None] - 2 * self._centred.T @ Xc, axis=0)
 
     def result(self) -> float:
         """NC4: the fraction of the samples seen on which the two decisions disagree."""
         if self.n == 0:
             raise ValueError("no sample has been passed to update(); NC4 is 0/0")
         return self.disagreements / self.n
+
+
+def ncc_mismatch(features, labels, means, W, b=None, *, layout: str) -> dict[str, float]:
+    """NC4 on held-out samples: the nearest class mean of the *training* data against the
+    classifier, and against the labels.
+
+    For each sample ``h`` the classifier decides ``argmax_c (W h + b)_c`` and the
+    nearest-class-mean classifier (NCC) decides ``argmin_c ||h - μ_c||``, with ``μ_c`` the
+    given means, for example ``NCAccumulator.means`` after a pass over the training
+    set. On the samples the means were computed from, ``mismatch`` is ``nc4`` of
+    :func:`ufm.nc_metrics` (up to rounding at a tie). The nearest mean is found as in
+    :class:`ufm.NC4Pass`, from the means and samples shifted by ``μ_G``.
+
+    Parameters
+    ----------
+    features : array_like, shape (n, p) or (p, n) as set by ``layout``
+        Held-out features: real and finite, ``n >= 1``.
+    labels : array_like of int, shape (n,)
+        Their classes, in ``0, …, C-1``.
+    means : array_like, shape (p, C)
+        Class means of the training features (column ``c`` for class ``c``), ``C >= 2``.
+    W : array_like, shape (C, p)
+    b : array_like, shape (C,), optional
+        Zero when not given, as in :func:`ufm.nc_metrics`.
+    layout : {"samples_by_features", "features_by_samples"}
+        Required, as for :class:`ufm.NCAccumulator`.
+
+    Returns
+    -------
+    dict of float
+        ``mismatch``: the fraction of samples on which the two decisions differ (0 when the
+        classifier decides like the nearest training mean); ``ncc_accuracy``: the fraction
+        whose nearest training mean is that of their label.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument, on malformed features, labels, means, ``W`` or ``b``, shapes
+        that do not fit together, or no sample.
+    """
+    layout = _layout(layout)
+    means = _checks.as_array(means, "means", 2)
+    p, C = means.shape
+    if C < 2:
+        raise ValueError(f"means has {C} column; expected one column per class, C >= 2")
+    W, b = _classifier(W, b, C, p)
+    X, y = _batch(features, labels, layout, C, p, names=("features", "labels"))
+    if X.shape[1] == 0:
+        raise ValueError("features has no sample, so the fractions are 0/0")
+    nearest = NC4Pass(means, W, b, layout)._nearest(X)
+    return {
+        "mismatch": float(np.mean(_decisions(W, X, b) != nearest)),
+        "ncc_accuracy": float(np.mean(nearest == y)),
+    }
