@@ -5,6 +5,8 @@
 # make bench - speed benchmarks side by side (benchmarks/run.py; torch optional)
 # make assignments - student versions and autograders of the graded assignments
 #              (book/assignments/ and _build/assignments/; make book and make test run it)
+# make grade ASSIGNMENT=gradients SUBMISSIONS=path/ - grade submissions (notebooks, zips or
+#              folders of them) locally; gradebook and feedback in _build/grades/<assignment>/
 # Each target creates .venv on first use and reinstalls only when pyproject.toml changes
 # (the install stamps live inside .venv, so deleting .venv also forgets them).
 
@@ -12,7 +14,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test fuzz lab assignments bench clean distclean
+.PHONY: book test fuzz lab assignments grade bench clean distclean
 
 book: assignments
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -29,11 +31,19 @@ fuzz: $(VENV)/.stamp-test
 assignments: $(VENV)/.stamp-book
 	$(BIN)/python assignments/generate.py
 
+GRADEBOOK = _build/grades/$(ASSIGNMENT)/gradebook.csv
+grade: $(VENV)/.stamp-book
+	@if [ -z "$(ASSIGNMENT)" ] || [ -z "$(SUBMISSIONS)" ]; then \
+		echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<notebooks, zips or folders>" >&2; \
+		exit 2; fi
+	$(BIN)/python assignments/grader.py $(ASSIGNMENT) $(SUBMISSIONS) --out $(GRADEBOOK)
+	@cat $(GRADEBOOK)
+
 bench: $(VENV)/.stamp-book
 	$(BIN)/python benchmarks/run.py
 
 # JupyterLab refuses to start as root (the usual user in containers) without --allow-root.
-lab: $(VENV)/.stamp-book $(BIN)/jupyter-lab
+lab: $(VENV)/.stamp-lab
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 $(BIN)/python:
@@ -48,8 +58,9 @@ $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[book,test]'
 	touch $@
 
-$(BIN)/jupyter-lab: | $(BIN)/python
-	$(BIN)/python -m pip install jupyterlab
+$(VENV)/.stamp-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[book,lab]'
+	touch $@
 
 clean:
 	rm -rf _build book/assignments .pytest_cache .hypothesis .ruff_cache *.egg-info

@@ -275,3 +275,89 @@ def test_step_size_bound_validates_its_arguments():
 def test_sizes_are_validated():
     with pytest.raises(ValueError, match="C must be an integer >= 2"):
         check.gradients(my_gradients, C=1)
+
+
+def as_float32(fn):
+    def single(H, W, b):
+        out = fn(*(np.float32(1) * x.astype(np.float32) for x in (H, W, b)))
+        return np.float32(out) if np.isscalar(out) else tuple(x.astype(np.float32) for x in out)
+
+    return single
+
+
+@pytest.mark.parametrize(
+    ("checker", "fn"),
+    [(check.risk, my_risk), (check.gradients, my_gradients), (check.projection, my_projection)],
+)
+def test_a_right_answer_computed_in_float32_passes(checker, fn):
+    result = checker(as_float32(fn))
+    assert result, result.message
+
+
+def test_a_right_risk_rounded_to_float32_gets_a_precision_hint_not_a_wrong_one():
+    result = check.risk(lambda H, W, b: float(as_float32(my_risk)(H, W, b)))
+    assert not result and "low precision" in result.message and "factor" not in result.message
+
+
+def test_float16_gradients_are_refused_with_a_reason():
+    result = check.gradients(
+        lambda H, W, b: tuple(x.astype(np.float16) for x in my_gradients(H, W, b))
+    )
+    assert not result and "float16" in result.message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [np.array(my_bound(3, 3)), np.array([my_bound(3, 3)]), np.float32(my_bound(3, 3))],
+)
+def test_a_step_size_bound_as_a_zero_d_or_one_entry_array_or_float32_is_read(answer):
+    assert check.step_size_bound(answer, C=3, N=3)
+
+
+def test_a_step_size_bound_array_gets_feedback_not_an_error():
+    assert "too large" in check.step_size_bound(np.array(1.7), C=3, N=3).message
+    result = check.step_size_bound(np.array([1.7, 2.0]), C=3, N=3)
+    assert not result and "one number" in result.message
+
+
+def test_a_float32_step_size_formula_passes_at_N_equal_1():
+    assert check.step_size_bound(lambda C, N: np.float32(my_bound(C, N)))
+
+
+def my_distance(H, W, b):
+    off = [x - y for x, y in zip((H, W, b), my_projection(H, W, b))]
+    return float(np.sqrt(sum(np.sum(x**2) for x in off) / sum(np.sum(x**2) for x in (H, W, b))))
+
+
+def test_a_right_distance_passes():
+    assert check.distance(my_distance)
+    assert check.distance(ufm.distance_to_S)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "hint"),
+    [
+        (lambda H, W, b: my_distance(H, W, b) * ufm.norm_E(H, W, b), "divides it by ‖Z‖_E"),
+        (lambda H, W, b: my_distance(H, W, b) ** 2, "square root"),
+        (lambda H, W, b: my_distance(H, W, b) + 0.1, "differs"),
+        (lambda H, W, b: None, "not filled in"),
+    ],
+)
+def test_a_wrong_distance_gets_a_specific_hint(wrong, hint):
+    result = check.distance(wrong)
+    assert not result and hint in result.message
+    assert "never increases" not in result.message
+
+
+def test_parameters_are_deterministic_per_student_and_differ_between_students():
+    for name in ("gradients", "invariance", "eps_scaling"):
+        a, b = check.parameters(name, "alice"), check.parameters(name, "bob")
+        assert a == check.parameters(name, "alice") and a != b
+
+
+def test_parameters_refuse_an_empty_student_and_an_unknown_assignment():
+    for empty in ("", "  ", ..., None):
+        with pytest.raises(ValueError, match="STUDENT is not set"):
+            check.parameters("gradients", empty)
+    with pytest.raises(ValueError, match="the assignments are"):
+        check.parameters("nope", "alice")

@@ -41,9 +41,12 @@ def conda_packages():
     return [d for d in specs if re.split(r"[=<>!~ ]", d, maxsplit=1)[0] not in ("python", "pip")]
 
 
-def test_environment_yml_lists_exactly_the_core_book_and_widgets_dependencies():
+def test_environment_yml_lists_exactly_the_core_book_widgets_and_lab_dependencies():
+    """Binder and conda users run the notebooks in JupyterLab: the lab extra is theirs too."""
     extras = PYPROJECT["optional-dependencies"]
-    expected = as_dict(PYPROJECT["dependencies"] + extras["book"] + extras["widgets"])
+    expected = as_dict(
+        PYPROJECT["dependencies"] + extras["book"] + extras["widgets"] + extras["lab"]
+    )
     assert as_dict(conda_packages()) == expected
 
 

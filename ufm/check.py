@@ -33,6 +33,8 @@ from .subspace import project_S
 
 #: Relative error below which an answer counts as right (float64 round-off is ~1e-15).
 RTOL = 1e-8
+#: The same for an answer computed in single precision (float32 round-off is ~1e-7).
+RTOL_FLOAT32 = 1e-4
 #: Relative error below which an answer is taken to match a known mistake.
 MISTAKE_RTOL = 1e-6
 #: Sizes ``(C, N)`` at which a step-size formula ``f(C, N)`` is tested.
@@ -81,6 +83,28 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
     scale = np.linalg.norm(b)
     diff = np.linalg.norm(a - b)
     return float(diff / scale) if scale > 0 else float(diff)
+
+
+def _tolerance(*parts) -> float:
+    """:data:`RTOL`, or :data:`RTOL_FLOAT32` when a part of the answer is a float32 array or
+    scalar: an answer computed in single precision is right to about 7 digits, not 15."""
+    single = any(getattr(x, "dtype", None) in (np.float32, np.complex64) for x in parts)
+    return RTOL_FLOAT32 if single else RTOL
+
+
+def _precision_hint(what: str, rel: float) -> str | None:
+    """A hint for an answer that agrees to a few digits but not to round-off, or ``None``.
+
+    Such an answer is the right formula computed with too little precision (float32 turned
+    into a Python float, or float16); a structural mistake is off by far more."""
+    if not rel < RTOL_FLOAT32:
+        return None
+    digits = max(int(-np.log10(max(rel, 1e-300))), 1)
+    return (
+        f"{what} agrees with the book's to about {digits} digits only, not to round-off: the "
+        "formula looks right, but it was computed in low precision. Compute in float64 "
+        "(numpy's default): convert the inputs with np.asarray(x, dtype=float)."
+    )
 
 
 def _callable(fn, name: str) -> None:
@@ -161,6 +185,11 @@ def _as_triple(output, names, state, what: str):
         )
     arrays = []
     for name, part, ref in zip(names, output, state):
+        if np.asarray(part).dtype == np.float16:
+            return None, _fail(
+                f"{name} is a float16 array: half precision keeps about 3 digits, too few to "
+                "check anything. Compute in float64 (numpy's default)."
+            )
         try:
             arr = np.asarray(part, dtype=np.float64)
         except (TypeError, ValueError):
@@ -181,6 +210,11 @@ def _as_triple(output, names, state, what: str):
             return None, _fail(f"{name} has NaN or infinite entries at a finite input.")
         arrays.append(arr)
     return tuple(arrays), None
+
+
+def _dtypes(output) -> tuple:
+    """Zero-size arrays with the dtypes of the parts of ``output``, for :func:`_tolerance`."""
+    return tuple(np.empty(0, np.asarray(x).dtype) for x in output)
 
 
 def _factors(C: int, N: int, kind: str):
@@ -297,6 +331,7 @@ def risk(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: int =
         problem = _unfilled(value)
         if problem is not None:
             return problem
+        tol = _tolerance(value)
         try:
             value = float(np.asarray(value, dtype=np.float64))
         except (TypeError, ValueError):
@@ -308,14 +343,17 @@ def risk(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: int =
             return _fail(f"Your risk is {value} at a finite input; expected a finite number.")
         right = _risk(*state)
         ratios.append(value / right)
-        if abs(value - right) <= RTOL * right:
+        if abs(value - right) <= tol * right:
             continue
+        low_precision = _precision_hint("Your risk", abs(value - right) / right)
+        if low_precision:
+            return _fail(low_precision)
         for slip, R in _residual_variants(*state).items():
             if slip != "right" and abs(value - np.vdot(R, R) / (2 * C * N)) <= MISTAKE_RTOL * right:
                 return _fail("Your risk is wrong: " + _SLIP_HINTS[slip])
         if abs(value**2 - 2 * C * N * right) <= MISTAKE_RTOL * 2 * C * N * right:
             return _fail("Your risk looks like the norm ‖W H + b 1ᵀ − Y‖_F: it should be squared.")
-    if all(abs(r - 1) <= RTOL for r in ratios):
+    if all(abs(r - 1) <= tol for r in ratios):
         return _ok(
             f"Your risk agrees with the book's at {trials} random states (C={C}, N={N}, p={p})."
         )
@@ -363,9 +401,12 @@ def gradients(
         if problem is not None:
             return problem
         right = _gradients(*state)
-        wrong = [k for k in range(3) if _rel(yours[k], right[k]) > RTOL]
+        tol = _tolerance(*_dtypes(output))
+        wrong = [k for k in range(3) if _rel(yours[k], right[k]) > tol]
         if wrong:
-            return _fail(_gradient_hint(yours, right, wrong, state))
+            rel = _rel(yours[wrong[0]], right[wrong[0]])
+            low_precision = _precision_hint(f"Your {_GRADIENT_NAMES[wrong[0]]}", rel)
+            return _fail(low_precision or _gradient_hint(yours, right, wrong, state))
     return _ok(
         f"Your ∇_H, ∇_W and ∇_b agree with the book's at {trials} random states "
         f"(C={C}, N={N}, p={p})."
@@ -441,9 +482,12 @@ def projection(
         if problem is not None:
             return problem
         right = project_S(*state)
-        if all(_rel(y, r) <= RTOL for y, r in zip(yours, right)):
+        tol = _tolerance(*_dtypes(output))
+        rels = [_rel(y, r) for y, r in zip(yours, right)]
+        if all(rel <= tol for rel in rels):
             continue
-        return _fail(_projection_hint(fn, state, yours, rng))
+        low_precision = _precision_hint("Your projection", max(rels))
+        return _fail(low_precision or _projection_hint(fn, state, yours, rng))
     return _ok(f"Your projection agrees with Π_S at {trials} random states (C={C}, N={N}, p={p}).")
 
 
@@ -581,8 +625,12 @@ def step_size_bound(answer, C: int | None = None, N: int | None = None) -> Feedb
                 return result
         sizes = ", ".join(f"({c}, {n})" for c, n in STEP_SIZES)
         return _ok(f"Your bound is right at every (C, N) tried: {sizes}.")
-    if isinstance(answer, np.ndarray) and answer.ndim == 0:
-        answer = answer[()]
+    if isinstance(answer, np.ndarray) and answer.dtype.kind in "iuf":
+        if answer.size != 1:
+            return _fail(
+                f"Your answer is an array of shape {answer.shape}; the bound is one number."
+            )
+        answer = answer.reshape(())[()]
     if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
         unfilled = _unfilled(answer, "Your answer is")
         if unfilled is not None:
@@ -601,21 +649,200 @@ def _step_feedback(value, C: int, N: int, what: str = "Your answer is") -> Feedb
     unfilled = _unfilled(value, what)
     if unfilled is not None:
         return unfilled
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        if value.size != 1:
+            return _fail(f"{what} an array of shape {value.shape}; the bound is one number.")
+        value = value.reshape(())[()]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return _fail(f"The bound should be one number; got {type(value).__name__}.")
+    tol = _tolerance(value)
     value = _checks._as_float(value, "answer", "a number")  # inf for a huge integer
     if not np.isfinite(value):
         return _fail(f"{what} {value}, not a number: the bound is a positive finite number.")
     right = largest_stable_step(C, N)
-    if abs(value - right) <= RTOL * right:
+    if abs(value - right) <= tol * right:
         return _ok(f"Your bound is right for C={C}, N={N}.")
     for formula, hint in _STEP_SLIPS if C < 2**1000 and N < 2**1000 else ():
-        if abs(value - formula(C, N)) <= MISTAKE_RTOL * right:
+        slip = formula(C, N)
+        if abs(slip - right) <= MISTAKE_RTOL * right:
+            continue  # at this size the slip gives the right value (N = 1: N and √N agree)
+        if abs(value - slip) <= max(MISTAKE_RTOL, tol) * right:
             return _fail(f"Not the bound for C={C}, N={N}: {hint}")
+    low_precision = _precision_hint("Your bound", abs(value - right) / right)
+    if low_precision:
+        return _fail(low_precision)
     side = "too large" if value > right else "too small"
     return _fail(
         f"Your bound for C={C}, N={N} is {side}. The stability limit of gradient descent near a "
         "minimiser is 2 divided by the largest eigenvalue of the Hessian there."
     )
+
+
+def distance(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: int = 3) -> Feedback:
+    """Check a reader's relative distance from S, ``fn(H, W, b) -> ‖Z − Π_S Z‖_E / ‖Z‖_E``.
+
+    Parameters
+    ----------
+    fn : callable
+        The reader's distance, called as ``fn(H, W, b)`` with ``H`` of shape ``(p, C*N)``
+        (samples class by class), ``W`` of shape ``(C, p)``, ``b`` of shape ``(C,)``.
+    C, N, p : int
+        Sizes of the random test states (``C >= 2``).
+    seed : int
+        Seed of the random test states.
+    trials : int
+        Number of random states tried (and as many points of S, where the distance is 0).
+
+    Returns
+    -------
+    Feedback
+        Passed, or a hint: a distance that is not relative, not a square root, divided by
+        the wrong norm, or not zero on S.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``fn`` is not callable or a size is invalid.
+    """
+    (C, N, p, trials), rng, answers = _trials(fn, C, N, p, seed, trials)
+    for state, value, problem in answers:
+        if problem is not None:
+            return problem
+        problem = _unfilled(value)
+        if problem is not None:
+            return problem
+        tol = _tolerance(value)
+        try:
+            value = float(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError):
+            return _fail(
+                f"Your function returned {type(value).__name__}; expected one number (a float)."
+            )
+        if not np.isfinite(value):
+            return _fail(f"Your distance is {value} at a finite input; expected a finite number.")
+        off = [x - y for x, y in zip(state, project_S(*state))]
+        far = float(np.sqrt(sum(np.vdot(x, x) for x in off)))
+        norm = float(np.sqrt(sum(np.vdot(x, x) for x in state)))
+        right = far / norm
+        if abs(value - right) <= tol * right:
+            continue
+        near = np.sqrt(max(norm**2 - far**2, 0.0))
+        slips = [
+            (
+                far,
+                "this is the distance ‖Z − Π_S Z‖_E itself; the relative distance divides it "
+                "by ‖Z‖_E.",
+            ),
+            (right**2, "this is the square of the relative distance: take the square root."),
+            (
+                far / near if near > 0 else np.inf,
+                "divide by the norm of Z, not by the norm of its projection Π_S Z.",
+            ),
+            (
+                np.sqrt(sum(np.vdot(x, x) for x in off[:2])) / norm,
+                "the bias b is part of Z: "
+                "its part off S counts in the distance (‖·‖_E includes ‖b‖²).",
+            ),
+        ]
+        for wrong, hint in slips:
+            if abs(value - wrong) <= MISTAKE_RTOL * abs(wrong):
+                return _fail("Your distance is wrong: " + hint)
+        low_precision = _precision_hint("Your distance", abs(value - right) / right)
+        return _fail(
+            low_precision
+            or "Your distance differs from ‖Z − Π_S Z‖_E / ‖Z‖_E at a random state. Check the "
+            "projection you subtract and that ‖·‖_E sums the squares of all three parts."
+        )
+    for _ in range(trials):
+        V = _centred(rng.standard_normal((C, p)))
+        in_S = (np.repeat(V.T, N, axis=1) / np.sqrt(N), V, np.full(C, rng.standard_normal()))
+        value, problem = _call(fn, in_S)
+        if problem is not None:
+            return problem
+        if not abs(float(np.asarray(value, dtype=np.float64))) <= 1e-6:
+            return _fail(
+                "Your distance is not zero at a point of S: a point of S is its own projection."
+            )
+    return _ok(
+        f"Your distance agrees with the book's at {trials} random states and is zero at "
+        f"{trials} points of S (C={C}, N={N}, p={p})."
+    )
+
+
+#: Per-student parameters of each assignment: name -> (name, values to choose from) pairs.
+_PARAMETERS = {
+    "gradients": (
+        ("C", (3, 4, 5)),
+        ("N", (2, 3, 4, 5)),
+        ("p", (4, 5, 6, 7)),
+        ("s", tuple(round(0.05 + 0.01 * k, 2) for k in range(31))),
+        ("lam", tuple(round(0.002 + 0.001 * k, 3) for k in range(49))),
+        ("seed", tuple(range(10_000))),
+    ),
+    "invariance": (
+        ("C", (3, 4, 5)),
+        ("N", (2, 3, 4)),
+        ("p", (4, 5, 6)),
+        ("mu", (0.25, 0.4, 0.5, 0.6, 0.75, 1.5, 2.0, 2.5, 3.0, 4.0)),
+        ("s", tuple(round(0.05 + 0.01 * k, 2) for k in range(31))),
+        ("lam", tuple(round(0.002 + 0.001 * k, 3) for k in range(19))),
+        ("lam_H", tuple(round(0.01 + 0.01 * k, 2) for k in range(10))),
+        ("lam_W", tuple(round(0.12 + 0.01 * k, 2) for k in range(10))),
+        ("seed", tuple(range(10_000))),
+    ),
+    "eps_scaling": (
+        ("C", (3, 4)),
+        ("N", (2, 3, 4)),
+        ("p", tuple(range(10, 17))),
+        ("seeds", None),
+        ("target", (1e-5, 3e-6, 1e-6, 3e-7)),
+    ),
+}
+
+
+def parameters(assignment: str, student: str) -> dict:
+    """The numbers of one student's version of an assignment: sizes, seeds, constants.
+
+    They are derived from ``sha256(f"{assignment}:{student}")``, so they are the same every
+    time for the same student and differ between students: the public assignments show the
+    questions, and each student's answers are numbers nobody else has. The grader derives
+    the same numbers from the identity of the submission.
+
+    Parameters
+    ----------
+    assignment : str
+        The assignment's name (``"gradients"``, ``"invariance"``, ``"eps_scaling"``).
+    student : str
+        The identifier the teacher gave the student (for example a student number).
+
+    Returns
+    -------
+    dict
+        Parameter name -> value (int, float, or a list of ints for ``seeds``).
+
+    Raises
+    ------
+    ValueError
+        If ``student`` is empty or the assignment is unknown.
+    """
+    import hashlib
+
+    if student is Ellipsis or not isinstance(student, str) or not student.strip():
+        raise ValueError(
+            'STUDENT is not set: in the first code cell write STUDENT = "your id" (in quotes), '
+            "with the identifier your teacher gave you (for example your student number), "
+            "then run the cell again. Your numbers in this assignment depend on it, and the "
+            "grader uses it."
+        )
+    if assignment not in _PARAMETERS:
+        known = ", ".join(sorted(_PARAMETERS))
+        raise ValueError(f"no assignment {assignment!r}; the assignments are: {known}")
+    digest = hashlib.sha256(f"{assignment}:{student.strip()}".encode()).digest()
+    rng = np.random.default_rng(int.from_bytes(digest[:16], "big"))
+    values = {}
+    for name, choices in _PARAMETERS[assignment]:
+        if choices is None:  # three distinct seeds
+            values[name] = sorted(int(x) for x in rng.choice(1000, size=3, replace=False))
+        else:
+            values[name] = choices[int(rng.integers(len(choices)))]
+    return values

@@ -6,7 +6,7 @@ within-class scatter summed over the classes. Its memory is ``O(p^2 + C p)`` wha
 number of samples. From these it gives NC1, NC2 and NC3 (and their variants) exactly as
 :func:`ufm.nc_metrics` would on all the data at once. NC4 compares every sample with the
 *final* class means, so it needs a second pass over the data:
-:meth:`ufm.NCAccumulator.nc4_pass`; :func:`ncc_mismatch` does the same for held-out
+:meth:`ufm.NCAccumulator.nc4_pass`; :func:`ufm.ncc_mismatch` does the same for held-out
 samples, with the training means.
 
 Book: ``def-nc-statistics`` and ``def-nc1`` to ``def-nc4`` (``book/observed.ipynb``).
