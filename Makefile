@@ -13,6 +13,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# pytest workers for make test (pytest-xdist): each takes whole files (a notebook's cells
+# run in order in one kernel); the book is built once for both (tests/book_build.py).
+JOBS ?= 2
 
 .PHONY: book test fuzz lab assignments grade bench clean distclean
 
@@ -23,7 +26,7 @@ test: $(VENV)/.stamp-test
 	$(BIN)/python assignments/generate.py --no-run-tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS) --dist loadfile
 
 fuzz: $(VENV)/.stamp-test
 	UFM_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $$(grep -l '@given' tests/*.py)

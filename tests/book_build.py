@@ -2,7 +2,8 @@
 
 A test module that needs it declares ``pytest_plugins = ["book_build"]`` and asks for the
 ``built_book`` fixture; however many modules do, the book is built once, as ``make book``
-builds it (every notebook executed, warnings as errors), into a temporary folder.
+builds it (every notebook executed, warnings as errors), into a temporary folder (shared by
+the pytest-xdist workers of ``make test``).
 
 To test a build you already have (say, while working on the browser tests), point
 ``UFM_BOOK_HTML`` at its HTML folder: ``UFM_BOOK_HTML=_build/html pytest -m build``. The
@@ -17,6 +18,8 @@ plugin, and it has no assertions to rewrite.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -79,13 +82,28 @@ def built_book(tmp_path_factory) -> BuiltBook:
         if not (html / "index.html").is_file():
             pytest.fail(f"UFM_BOOK_HTML={given} has no index.html")
         return BuiltBook(html, None, "")
-    output = tmp_path_factory.mktemp("book")
-    result = build(ROOT, output)
-    log = f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # make test runs two pytest-xdist workers: the first to need the book builds it in
+        # their shared temporary folder; the other waits for it on a lock.
+        output = tmp_path_factory.getbasetemp().parent / "built-book"
+        with open(output.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            done = output / "build.json"
+            if not done.is_file():
+                output.mkdir(exist_ok=True)
+                result = build(ROOT, output)
+                log = f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+                done.write_text(json.dumps({"returncode": result.returncode, "log": log}))
+            record = json.loads(done.read_text())
+        returncode, log = record["returncode"], record["log"]
+    else:
+        output = tmp_path_factory.mktemp("book")
+        result = build(ROOT, output)
+        returncode, log = result.returncode, f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
     html = output / "_build" / "html"
     if not (html / "index.html").is_file():
         pytest.fail(f"jupyter-book build wrote no HTML:\n{log}")
-    return BuiltBook(html, result.returncode, log)
+    return BuiltBook(html, returncode, log)
 
 
 def toc_documents(entry=None):

@@ -402,46 +402,69 @@ def test_bad_arguments_get_a_message_that_names_them(tmp_path, capsys):
     assert "no master called nosuch" in capsys.readouterr().err
 
 
+@pytest.fixture(scope="session")
+def real(tmp_path_factory):
+    """The real assignments' versions and autograder zips, as make assignments builds them."""
+    out = tmp_path_factory.mktemp("real-build")
+    generate.main(["--no-run-tests", "--out", str(out), "--book", str(out / "book")])
+    return out
+
+
 @pytest.mark.slow
-def test_the_autograder_zip_grades_in_a_fresh_environment(toy, versions, tmp_path):
-    """As on Gradescope: unpack the zip, run setup.sh (a new virtual environment, without the
-    repository), then run_autograder on the master's solutions and on the untouched student
-    version."""
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(generate.autograder_zip(toy, "toy")) as archive:
-        archive.extractall(root / "source")
+def test_each_autograder_zip_grades_in_a_fresh_environment(toy, real, tmp_path):
+    """As on Gradescope: unpack a zip, run its setup.sh (a new virtual environment, without
+    the repository), then its run_autograder on the instructor version (full marks) and on
+    the untouched student version (at most 10%), for the toy and for each real assignment.
+    The zips declare the same requirements and wheel (asserted), so one environment, built
+    by the first zip's setup.sh, serves them all."""
     python = Path(getattr(sys, "_base_executable", sys.executable))
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "UFM_AUTOGRADER_ROOT": str(root),
-        "UFM_PYTHON": str(python),
-    }
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "UFM_PYTHON": str(python)}
     env.update({k: v for k, v in os.environ.items() if k.startswith("PIP_")})
     env["PIP_CACHE_DIR"] = os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))
-    subprocess.run(["bash", root / "source" / "setup.sh"], env=env, check=True, cwd=root)
-    assert "include-system-site-packages = false" in (root / "venv" / "pyvenv.cfg").read_text()
-    where = subprocess.run(
-        [root / "venv" / "bin" / "python", "-c", "import ufm; print(ufm.__file__)"],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert where.stdout.startswith(str(root / "venv")), "ufm comes from the wheel, not the repo"
-    scores = {}
-    for version in ("instructor", "student"):
-        shutil.rmtree(root / "submission", ignore_errors=True)
-        (root / "submission").mkdir()
-        nbformat.write(versions[version], root / "submission" / "toy.ipynb")
-        (root / "submission_metadata.json").write_text(json.dumps({"users": [{"sid": "master"}]}))
-        run_autograder = root / "source" / "run_autograder"
-        subprocess.run(["bash", run_autograder], env=env, check=True, cwd=root, timeout=300)
-        results = json.loads((root / "results" / "results.json").read_text())
-        scores[version] = (
-            sum(t["score"] for t in results["tests"]),
-            sum(t["max_score"] for t in results["tests"]),
-        )
-    assert scores["instructor"] == (4, 4)
-    assert scores["student"][0] <= 0.1 * scores["student"][1]
+    builds = [(toy, "toy")] + [(real, name) for name in generate.master_names()]
+    first = None
+    for out, name in builds:
+        root = tmp_path / name
+        with zipfile.ZipFile(generate.autograder_zip(out, name)) as archive:
+            archive.extractall(root / "source")
+        env["UFM_AUTOGRADER_ROOT"] = str(root)
+        if first is None:
+            subprocess.run(["bash", root / "source" / "setup.sh"], env=env, check=True, cwd=root)
+            config = (root / "venv" / "pyvenv.cfg").read_text()
+            assert "include-system-site-packages = false" in config
+            where = subprocess.run(
+                [root / "venv" / "bin" / "python", "-c", "import ufm; print(ufm.__file__)"],
+                env=env, cwd=root, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            assert where.stdout.startswith(str(root / "venv")), "ufm from the wheel, not the repo"
+            first = root
+        else:
+            # The same pinned requirements and the same wheel (by name: a wheel built in
+            # another run differs in its files' timestamps only).
+            for declared in ("requirements.txt",):
+                same = (first / "source" / declared).read_text() == (
+                    root / "source" / declared
+                ).read_text()
+                assert same, f"{name}'s zip declares other requirements than the first zip"
+            wheels = [
+                sorted(p.name for p in (r / "source" / "files").iterdir()) for r in (first, root)
+            ]
+            assert wheels[0] == wheels[1], wheels
+            (root / "venv").symlink_to(first / "venv")
+        scores = {}
+        for version in ("instructor", "student"):
+            notebook = nbformat.read(getattr(generate, f"{version}_notebook")(out, name), 4)
+            shutil.rmtree(root / "submission", ignore_errors=True)
+            (root / "submission").mkdir()
+            nbformat.write(notebook, root / "submission" / f"{name}.ipynb")
+            metadata = json.dumps({"users": [{"sid": "master"}]})
+            (root / "submission_metadata.json").write_text(metadata)
+            run_autograder = root / "source" / "run_autograder"
+            subprocess.run(["bash", run_autograder], env=env, check=True, cwd=root, timeout=300)
+            results = json.loads((root / "results" / "results.json").read_text())
+            scores[version] = (
+                sum(t["score"] for t in results["tests"]),
+                sum(t["max_score"] for t in results["tests"]),
+            )
+        assert scores["instructor"][0] == scores["instructor"][1] > 0, (name, scores)
+        assert scores["student"][0] <= 0.1 * scores["student"][1], (name, scores)
