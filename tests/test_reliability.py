@@ -231,3 +231,28 @@ def test_the_errors_of_a_reduced_state_with_zero_features_are_refused_as_for_a_f
     ):
         with pytest.raises(ValueError, match="H is zero"):
             call()
+
+
+@pytest.mark.parametrize(
+    "H, C, error, name",
+    [
+        (np.ones((2, 5)), 3, ValueError, "H"),
+        (np.ones(6), 3, ValueError, "H"),
+        (np.ones((2, 6)), 0, ValueError, "C"),
+        (np.ones((2, 6)), True, TypeError, "C"),
+        (np.array([[1.0, np.nan]]), 1, ValueError, "H"),
+        (np.ones((2, 6), dtype=complex), 3, TypeError, "H"),
+    ],
+)
+def test_class_summary_checks_its_arguments(H, C, error, name):
+    with pytest.raises(error, match=rf"^{name}\b"):
+        ufm.class_summary(H, C)
+
+
+def test_class_summary_of_a_batch_is_the_summary_of_each_state():
+    H = np.random.default_rng(0).standard_normal((4, 3, 6))
+    Hbar, within = ufm.class_summary(H, 2)
+    for k in range(4):
+        one = ufm.class_summary(H[k], 2)
+        np.testing.assert_array_equal(Hbar[k], one[0])
+        assert within[k] == one[1]

@@ -1,12 +1,18 @@
 """Every live experiment, driven over the corners of its controls: no traceback, no NaN plot.
 
 The settings visited for each registered explorer are: all controls at their defaults,
-each control alone at each of its extreme values, and all controls at their maxima.
-(All 2^k combinations would multiply the suite's time for little more coverage.)
+each control alone at each of its extreme values, all controls at their maxima, and (a
+property test) combinations in which every control is at its minimum, its default or its
+maximum, drawn by hypothesis, where no warning may be emitted. (All 3^k combinations would multiply
+the suite's time for little more coverage.)
 """
+
+import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.collections import PathCollection
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
@@ -58,6 +64,27 @@ def test_explorer_callbacks_never_raise_and_never_draw_nan(name):
         assert not has_a_nan_plot(explorer.figure), (setting, explorer.message)
     explorer.set(**defaults)
     assert not explorer.message.startswith("Cannot show"), explorer.message
+
+
+@pytest.mark.parametrize("name", sorted(uw.REGISTRY))
+def test_explorers_at_combinations_of_extremes_show_a_message_or_a_valid_figure(name):
+    spec = uw.REGISTRY[name]
+    explorer = spec.factory()
+    defaults = explorer.values()
+    choices = {key: [*values, defaults[key]] for key, values in spec.corners.items()}
+
+    @settings(max_examples=5, deadline=None)
+    @given(st.fixed_dictionaries({key: st.sampled_from(v) for key, v in choices.items()}))
+    def visit(setting):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            explorer.set(**{**defaults, **setting})
+        assert not caught, (setting, [str(w.message) for w in caught])
+        assert "Traceback" not in explorer.message
+        assert "nan" not in explorer.message.lower(), (setting, explorer.message)
+        assert not has_a_nan_plot(explorer.figure), (setting, explorer.message)
+
+    visit()
 
 
 #: Every explorer with these controls reaches at least these values (ε: at most 1e-6).

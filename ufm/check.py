@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks
-from .collapse import class_summary
+from .collapse import _class_summary
 from .model import gradients as _gradients
 from .model import risk as _risk
 from .model import targets
@@ -499,7 +499,7 @@ def _centred(V: np.ndarray) -> np.ndarray:
 def _projection_slips(H, W, N: int):
     """``(hint, W')`` pairs: the W-part of the projection after each of the common slips."""
     C = W.shape[0]
-    M = class_summary(H, C)[0].T
+    M = _class_summary(H, C)[0].T
     power_of_N = (
         "the class means of H enter with the wrong power of N: a point of S has features "
         "W_c/√N, and there are N samples per class."

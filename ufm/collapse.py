@@ -92,7 +92,7 @@ def strong_collapse(C: int, N: int, p: int, seed=None):
 def class_summary(H, C: int):
     """Class means and within-class sum of squares of features ordered class by class.
 
-    Works on any leading (batch) dimensions: ``H`` has shape ``(..., p, C*N)``.
+    ``H`` has shape ``(p, C*N)``, or ``(K, p, C*N)`` for a batch of ``K`` states.
 
     Returns
     -------
@@ -100,7 +100,27 @@ def class_summary(H, C: int):
         Class means ``H̄`` (column ``c`` is the mean feature of class ``c``).
     within : ndarray, shape (...)
         ``||Δ||_F^2 = tr Σ`` with ``Δ = H - H̄ ⊗ 1_N^T`` the within-class deviations.
+
+    Raises
+    ------
+    ValueError
+        If ``C`` is not a positive integer, ``H`` is not 2- or 3-dimensional, has NaN or
+        infinite entries, or a number of columns that ``C`` does not divide.
+    TypeError
+        If ``H`` is not an array of real numbers or ``C`` not an integer.
     """
+    C = _checks.positive_int(C, "C")
+    H = _checks.as_array(H, "H", (2, 3))
+    if H.shape[-1] % C:
+        raise ValueError(
+            f"H has {H.shape[-1]} columns, which C = {C} classes of equal size cannot share"
+        )
+    _checks.fits_in_memory(2 * H.nbytes, f"class_summary of H with shape {H.shape}")
+    return _class_summary(H, C)
+
+
+def _class_summary(H, C):
+    """:func:`class_summary` without the checks, for callers that checked ``H`` and ``C``."""
     Hbar, Delta = _split(H, C)
     return Hbar, _sq(Delta)
 

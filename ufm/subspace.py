@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .collapse import _centering, _exactly_rescaled, _norm, _split, _sq, class_summary
+from .collapse import _centering, _class_summary, _exactly_rescaled, _norm, _split, _sq
 
 
 def _project_parts(Hbar, W, b, N):
@@ -96,7 +96,7 @@ def project_S(H, W, b):
         The projected state, same shapes.
     """
     H, W, b, C, N, _, _ = _checks.triple(H, W, b)
-    V, beta = _project_parts(class_summary(H, C)[0], W, b, N)
+    V, beta = _project_parts(_class_summary(H, C)[0], W, b, N)
     return np.repeat(V.T, N, axis=1) / np.sqrt(N), V, np.full(C, beta)
 
 
