@@ -138,6 +138,15 @@ def _as_float(x, name: str, what: str) -> float:
         return float("inf")
 
 
+def instance(x, kind, name: str, what: str):
+    """Return ``x`` if it is an instance of ``kind`` (a type or a tuple of types), else raise
+    a TypeError saying that ``name`` must be ``what`` (for example "a PlaneView (from
+    ufm.experiments.simplex_plane)")."""
+    if not isinstance(x, kind):
+        raise TypeError(f"{name} must be {what}; got {type(x).__name__}")
+    return x
+
+
 def is_scalar(x) -> bool:
     """Whether ``x`` stands for one value rather than an array: not a list or tuple, and of
     dimension 0 if it has a dimension. Unlike ``np.ndim`` it never raises (a ragged list

@@ -488,7 +488,9 @@ def projection(
             continue
         low_precision = _precision_hint("Your projection", max(rels))
         return _fail(low_precision or _projection_hint(fn, state, yours, rng))
-    return _ok(f"Your projection agrees with Π_S at {trials} random states (C={C}, N={N}, p={p}).")
+    return _ok(
+        f"Your projection agrees with proj_S at {trials} random states (C={C}, N={N}, p={p})."
+    )
 
 
 def _centred(V: np.ndarray) -> np.ndarray:
@@ -563,7 +565,7 @@ def _projection_hint(fn, state, yours, rng) -> str:
             "should be orthogonal (for ⟨·,·⟩_E) to every point of S, and it is not. Minimise "
             "‖Z − X‖²_E over X in S, written in terms of W' alone."
         )
-    return "Your projection differs from Π_S at a random state."
+    return "Your projection differs from proj_S at a random state."
 
 
 _STEP_SLIPS = (
@@ -679,7 +681,7 @@ def _step_feedback(value, C: int, N: int, what: str = "Your answer is") -> Feedb
 
 
 def distance(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: int = 3) -> Feedback:
-    """Check a reader's relative distance from S, ``fn(H, W, b) -> ‖Z − Π_S Z‖_E / ‖Z‖_E``.
+    """Check a reader's relative distance from S, ``fn(H, W, b) -> ‖Z − proj_S Z‖_E / ‖Z‖_E``.
 
     Parameters
     ----------
@@ -730,13 +732,13 @@ def distance(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: i
         slips = [
             (
                 far,
-                "this is the distance ‖Z − Π_S Z‖_E itself; the relative distance divides it "
+                "this is the distance ‖Z − proj_S Z‖_E itself; the relative distance divides it "
                 "by ‖Z‖_E.",
             ),
             (right**2, "this is the square of the relative distance: take the square root."),
             (
                 far / near if near > 0 else np.inf,
-                "divide by the norm of Z, not by the norm of its projection Π_S Z.",
+                "divide by the norm of Z, not by the norm of its projection proj_S Z.",
             ),
             (
                 np.sqrt(sum(np.vdot(x, x) for x in off[:2])) / norm,
@@ -750,7 +752,7 @@ def distance(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: i
         low_precision = _precision_hint("Your distance", abs(value - right) / right)
         return _fail(
             low_precision
-            or "Your distance differs from ‖Z − Π_S Z‖_E / ‖Z‖_E at a random state. Check the "
+            or "Your distance differs from ‖Z − proj_S Z‖_E / ‖Z‖_E at a random state. Check the "
             "projection you subtract and that ‖·‖_E sums the squares of all three parts."
         )
     for _ in range(trials):

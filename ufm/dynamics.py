@@ -45,7 +45,7 @@ class Trajectory:
     errors : ndarray, shape (T, 3) or (K, T, 3)
         The three strong-collapse errors (see :func:`ufm.strong_collapse_errors`).
     distance_to_S : ndarray, shape (T,) or (K, T)
-        Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E``.
+        Relative distance from S, ``||Z - proj_S Z||_E / ||Z||_E``.
     diverged_at : int or None, or ndarray of int, shape (K,)
         The first step whose iterate is not finite in float64 (its risk overflows), or
         ``None`` if the run did not diverge; for a batch, ``-1`` marks runs that did not

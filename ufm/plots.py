@@ -30,7 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import _checks, network
-from .experiments import EpsSweep, PlaneView
+from .experiments import EpsSweep, ImbalanceSweep, PlaneView
 from .experiments.discussion import LOSS_NAMES
 
 #: Axis labels of the three strong-collapse errors (mathtext), in the order of
@@ -41,7 +41,7 @@ ERROR_LABELS = (
     r"$\|b - \frac{1}{C}1_C\|_2$",
 )
 #: Label of the relative distance from S.
-DISTANCE_LABEL = r"$\|Z - \Pi_S Z\|_E \,/\, \|Z\|_E$"
+DISTANCE_LABEL = r"$\|Z - \mathrm{proj}_S Z\|_E \,/\, \|Z\|_E$"
 #: Label of the empirical risk.
 RISK_LABEL = r"risk $R_e$"
 #: Title of the panel of the plane of the simplex.
@@ -68,13 +68,15 @@ def figure(width=9.0, height=3.2, **subplots):
         Not registered with pyplot, so figures do not accumulate.
     axes : matplotlib.axes.Axes or ndarray of them
     """
-    fig = Figure(figsize=(width, height), facecolor="white", layout="constrained")
+    size = (_checks.positive_float(width, "width"), _checks.positive_float(height, "height"))
+    fig = Figure(figsize=size, facecolor="white", layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.subplots(**subplots)
 
 
 def png(fig) -> bytes:
     """The figure as PNG bytes (for ``IPython.display.Image``)."""
+    _checks.instance(fig, Figure, "fig", "a matplotlib Figure")
     buffer = io.BytesIO()
     fig.canvas.print_png(buffer)
     return buffer.getvalue()
@@ -152,7 +154,7 @@ def figure1(steps, errors, eps):
 
 
 def figure2(steps, distance, eps):
-    """Figure 2: relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E``, per iteration.
+    """Figure 2: relative distance from S, ``||Z - proj_S Z||_E / ||Z||_E``, per iteration.
 
     Parameters
     ----------
@@ -195,8 +197,7 @@ def eps_scaling(sweep: EpsSweep):
     -------
     matplotlib.figure.Figure
     """
-    if not isinstance(sweep, EpsSweep):
-        raise TypeError(f"sweep must be an EpsSweep (ufm.experiments.eps_sweep); got {type(sweep)}")
+    _checks.instance(sweep, EpsSweep, "sweep", "an EpsSweep (from ufm.experiments.eps_sweep)")
     fits = sweep.fits()
     final = sweep.final
     labels = (*ERROR_LABELS, r"distance from $S$")
@@ -265,10 +266,7 @@ def update_plane(ax, artists: dict, view: PlaneView, upto: int | None = None) ->
         Draw the snapshots ``0 .. upto`` only (the markers at snapshot ``upto``); the
         limits still fit the whole view, so the frames of an animation share their axes.
     """
-    if not isinstance(view, PlaneView):
-        raise TypeError(
-            f"view must be a PlaneView (ufm.experiments.simplex_plane); got {type(view)}"
-        )
+    _checks.instance(view, PlaneView, "view", "a PlaneView (from ufm.experiments.simplex_plane)")
     C = view.W.shape[1]
     if len(artists["paths"]) != C:
         raise ValueError(f"the artists were made for {len(artists['paths'])} classes; view has {C}")
@@ -307,6 +305,7 @@ def plane_view(view: PlaneView):
     -------
     matplotlib.figure.Figure
     """
+    _checks.instance(view, PlaneView, "view", "a PlaneView (from ufm.experiments.simplex_plane)")
     fig, ax = figure(4.2, 4.2)
     update_plane(ax, plane_artists(ax, view.W.shape[1]), view)
     return fig
@@ -443,7 +442,7 @@ def descent_panels(
     """The figure of gradient descent from a random start, with empty curves to fill in.
 
     Panels, left to right: the three strong-collapse errors per iteration; the risk and
-    the relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E``; with ``plane``, the
+    the relative distance from S, ``||Z - proj_S Z||_E / ||Z||_E``; with ``plane``, the
     classifier rows and scaled class means in the plane of the simplex (``C = 3``).
     Iterations are on a logarithmic axis beyond 10 (the geometry forms early). Fill them
     with :meth:`DescentPanels.fit`, :meth:`~DescentPanels.show` and
@@ -518,6 +517,9 @@ def imbalance_figure(sweeps):
     -------
     matplotlib.figure.Figure
     """
+    what = "a sequence of ImbalanceSweep (from ufm.experiments.imbalance_sweep)"
+    for sweep in _checks.instance(sweeps, (list, tuple), "sweeps", what):
+        _checks.instance(sweep, ImbalanceSweep, "sweeps", what)
     fig, (ax_cos, ax_norm) = figure(10.0, 3.5, ncols=2)
     for sweep, style in zip(sweeps, ("-", "--", ":", "-.")):
         label = f"{LOSS_NAMES[sweep.loss]}, λ = {sweep.lam:g}"

@@ -19,14 +19,14 @@ from .collapse import _centering, _class_summary, _exactly_rescaled, _norm, _spl
 
 
 def _project_parts(Hbar, W, b, N):
-    """``V = P (W + sqrt(N) H̄^T)/2`` and ``mean(b)``: the coordinates of ``Π_S Z``."""
+    """``V = P (W + sqrt(N) H̄^T)/2`` and ``mean(b)``: the coordinates of ``proj_S Z``."""
     V = (W + np.sqrt(N) * np.swapaxes(Hbar, -1, -2)) / 2
     V -= V.mean(axis=-2, keepdims=True)
     return V, b.mean(axis=-1)
 
 
 def _distance(W, b, u, spread):
-    """Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E`` (``(...)``), from ``W``,
+    """Relative distance from S, ``||Z - proj_S Z||_E / ||Z||_E`` (``(...)``), from ``W``,
     ``b``, ``u = sqrt(N) H̄`` and ``spread = ||Δ||_F = sqrt(tr Σ)`` (any leading axes): the one
     implementation behind :func:`distance_to_S`, :meth:`ufm.ReducedState.distance_to_S`
     and the distance recorded by :func:`ufm.gradient_descent`.
@@ -48,7 +48,7 @@ def _distance(W, b, u, spread):
 
 
 def _off_S_sq(W, b, u, within):
-    """``||Z - Π_S Z||_E^2`` from ``W``, ``b``, ``u = sqrt(N) H̄`` and ``within = tr Σ``."""
+    """``||Z - proj_S Z||_E^2`` from ``W``, ``b``, ``u = sqrt(N) H̄`` and ``within = tr Σ``."""
     C = W.shape[-2]
     ut = np.swapaxes(u, -1, -2)
     mean_row = (W + ut).sum(axis=-2)
@@ -78,12 +78,12 @@ def norm_E(H, W, b) -> float:
 
 
 def project_S(H, W, b):
-    """Orthogonal projection ``Π_S`` onto S for the norm ``||·||_E``.
+    """Orthogonal projection ``proj_S`` onto S for the norm ``||·||_E``.
 
     Book: ``lem-projection`` (results chapter, ``book/results.ipynb``).
 
     With class means ``H̄`` (``p x C``) and ``V = P (W + sqrt(N) H̄^T)/2``,
-    ``Π_S(H, W, b) = ((1/sqrt(N)) (V ⊗ 1_N)^T, V, mean(b) 1_C)``.
+    ``proj_S(H, W, b) = ((1/sqrt(N)) (V ⊗ 1_N)^T, V, mean(b) 1_C)``.
 
     Parameters
     ----------
@@ -101,7 +101,7 @@ def project_S(H, W, b):
 
 
 def distance_to_S(H, W, b) -> float:
-    """Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E`` (Figure 2).
+    """Relative distance from S, ``||Z - proj_S Z||_E / ||Z||_E`` (Figure 2).
 
     Book: ``lem-projection`` (the projection it measures from), and ``thm-invariance``,
     which it checks: the gradient at a point of S, and every iterate of descent from one,

@@ -100,7 +100,7 @@ class EpsSweep:
     errors : ndarray, shape (E, S, T, 3)
         The three strong-collapse errors (see :func:`ufm.strong_collapse_errors`).
     distance_to_S : ndarray, shape (E, S, T)
-        Relative distance from S, ``||Z - Π_S Z||_E / ||Z||_E``.
+        Relative distance from S, ``||Z - proj_S Z||_E / ||Z||_E``.
     diverged_at : ndarray of int, shape (E, S)
         First non-finite step, ``-1`` if the run did not diverge.
     """

@@ -26,9 +26,9 @@ from ..subspace import _off_S_sq, _project_parts, norm_E
 def split_by_S(W, class_means, within, b, N):
     """Sizes of the part of a state in S (without the bias) and of the part off S.
 
-    With ``Π_S Z = ((V ⊗ 1_N)^T/sqrt(N), V, β 1_C)`` (see :func:`ufm.project_S`), returns
+    With ``proj_S Z = ((V ⊗ 1_N)^T/sqrt(N), V, β 1_C)`` (see :func:`ufm.project_S`), returns
     ``||((V ⊗ 1_N)^T/sqrt(N), V, 0)||_E = sqrt(2) ||V||_F``, the part that grows near the
-    stationary point ``(0, 0, 1_C/C)``, and ``||Z - Π_S Z||_E``.
+    stationary point ``(0, 0, 1_C/C)``, and ``||Z - proj_S Z||_E``.
 
     Book: ``lem-projection`` and ``thm-linearisation`` (results chapter).
 

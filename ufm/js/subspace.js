@@ -3,7 +3,7 @@
  * the split of the risk on S and random points of S with a chosen rank.
  *
  *   normE(H, W, b)                  ||(H, W, b)||_E, a Number
- *   distanceToS(H, W, b)            ||Z - Π_S Z||_E / ||Z||_E, a Number
+ *   distanceToS(H, W, b)            ||Z - proj_S Z||_E / ||Z||_E, a Number
  *   riskPartsOnS(W, b, N)           [classifier part, bias part] (Numbers)
  *   pointInS(C, N, p, rank, scale = 1, beta = 0, seed = null)
  *                                   [H, W, b]: W = P G1 G2 scaled to ||W||_F = scale,
@@ -12,7 +12,7 @@
  * Kernels on one state, raw row-major Float64Arrays (W C x p, b C, u = √N H̄ p x C,
  * within = tr Σ), shared with dynamics.js and experiments.js:
  *   _projectParts(Hbar, W, b, N, C, p)   {V (C x p), beta}: V = P (W + √N H̄^T)/2, mean(b)
- *   _offSSq(W, b, u, within, C, p)       ||Z - Π_S Z||_E^2
+ *   _offSSq(W, b, u, within, C, p)       ||Z - proj_S Z||_E^2
  *   _normESq(W, b, u, within, C, p)      ||Z||_E^2
  *   _distance(W, b, u, within, C, p)     their ratio's square root
  */

@@ -183,10 +183,10 @@ def invariance_explorer() -> Explorer:
     ax_parts.set_title("the risk along the flow on $S$")
     grad = ax_dist.semilogy([], [], "k-", label=r"gradient $\|g\|_E$, $g = \nabla R_e(Z_t)$")[0]
     grad_off = ax_dist.semilogy(
-        [], [], "C3o", ms=3, label=r"its part off $S$, $\|g - \Pi_S g\|_E$"
+        [], [], "C3o", ms=3, label=r"its part off $S$, $\|g - \mathrm{proj}_S g\|_E$"
     )[0]
     descent = ax_dist.semilogy(
-        [], [], "C0-", label=r"descent ($\eta = 1$): $\|Z_k - \Pi_S Z_k\|_E / \|Z_k\|_E$"
+        [], [], "C0-", label=r"descent ($\eta = 1$): $\|Z_k - \mathrm{proj}_S Z_k\|_E / \|Z_k\|_E$"
     )[0]
     ax_dist.set_title(f"the gradient stays in $S$ (zeros drawn at {FLOOR:.0e})")
     for ax in (ax_parts, ax_dist):
@@ -255,7 +255,7 @@ def reduced_in_S(H, W, b) -> ReducedState:
 
 
 def _gradient_and_part_off_S(H, W, b):
-    """``||g||_E`` and ``||g - Π_S g||_E`` for the gradient ``g`` of the risk at a state."""
+    """``||g||_E`` and ``||g - proj_S g||_E`` for the gradient ``g`` of the risk at a state."""
     g = gradients(H, W, b)
     size = subspace.norm_E(*g)
     return size, (distance_to_S(*g) * size if size > 0 else 0.0)
@@ -502,7 +502,8 @@ def linearisation_explorer() -> Explorer:
     ax_spec.set_xlabel("index (largest first)")
     in_S = ax_growth.semilogy([], [], "C0-", label="part in $S$ (without the bias)")[0]
     predicted = ax_growth.semilogy([], [], "C0:", lw=2, label=r"$\propto e^{t/(C\sqrt{N})}$")[0]
-    off_S = ax_growth.semilogy([], [], "C3-", label=r"part off $S$, $\|Z - \Pi_S Z\|_E$")[0]
+    off_label = r"part off $S$, $\|Z - \mathrm{proj}_S Z\|_E$"
+    off_S = ax_growth.semilogy([], [], "C3-", label=off_label)[0]
     bias = ax_growth.semilogy([], [], "C2-", label=r"$\|b - \frac{1}{C}1_C\|_2$")[0]
     ax_growth.set_title(rf"gradient descent from size $\varepsilon$ ($\eta$ = {LINEARISATION_LR})")
     ax_growth.set_xlabel(r"time $t = k\eta$")

@@ -38,7 +38,7 @@ export const LABELS = {
     },
     { key: String.raw`$\|b - \frac{1}{C}1_C\|_2$`, text: "‖b − 1_C/C‖₂" },
   ],
-  distance: { key: String.raw`$\|Z - \Pi_S Z\|_E \,/\, \|Z\|_E$`, text: "‖Z − Π_S Z‖_E / ‖Z‖_E" },
+  distance: { key: String.raw`$\|Z - \mathrm{proj}_S Z\|_E \,/\, \|Z\|_E$`, text: "‖Z − proj_S Z‖_E / ‖Z‖_E" },
   risk: { key: "risk $R_e$", text: "risk R_e" },
 };
 

@@ -204,7 +204,7 @@ function flowState(start, beta0, time) {
 }
 
 /**
- * The risk, ‖g‖_E and ‖g − Π_S g‖_E at a state of S whose features are H = (W ⊗ 1_N)ᵀ/√N
+ * The risk, ‖g‖_E and ‖g − proj_S g‖_E at a state of S whose features are H = (W ⊗ 1_N)ᵀ/√N
  * (risk and _gradient_and_part_off_S), from the class means H̄ = Wᵀ/√N: the residual's
  * columns are constant within each class, R̄ = W H̄ + b 1ᵀ − I, so with Ḡ = R̄/(CN)
  * ∇_H = (Wᵀ Ḡ) ⊗ 1_Nᵀ, ∇_W = N Ḡ H̄ᵀ, ∇_b = N Ḡ 1.
@@ -336,8 +336,8 @@ function invariance(values) {
       // gradient, which agrees with numpy's to 1e-9 of the gradient's size.
       x: t,
       y: floored(offS),
-      key: String.raw`its part off $S$, $\|g - \Pi_S g\|_E$`,
-      label: "its part off S, ‖g − Π_S g‖_E",
+      key: String.raw`its part off $S$, $\|g - \mathrm{proj}_S g\|_E$`,
+      label: "its part off S, ‖g − proj_S g‖_E",
       color: "C3",
       marker: "o",
       size: 3,
@@ -347,8 +347,8 @@ function invariance(values) {
       // Rounding noise too (the iterates of a point of S stay in S), relative to ‖Z_k‖_E.
       x: gdSteps,
       y: floored(gdDistance),
-      key: String.raw`descent ($\eta = 1$): $\|Z_k - \Pi_S Z_k\|_E / \|Z_k\|_E$`,
-      label: "descent (η = 1): ‖Z_k − Π_S Z_k‖_E / ‖Z_k‖_E",
+      key: String.raw`descent ($\eta = 1$): $\|Z_k - \mathrm{proj}_S Z_k\|_E / \|Z_k\|_E$`,
+      label: "descent (η = 1): ‖Z_k − proj_S Z_k‖_E / ‖Z_k‖_E",
       color: "C0",
       parityScale: 1,
     },
@@ -713,8 +713,8 @@ async function linearisation(values, data, page = null) {
     {
       x: t,
       y: floored(outside),
-      key: String.raw`part off $S$, $\|Z - \Pi_S Z\|_E$`,
-      label: "part off S, ‖Z − Π_S Z‖_E",
+      key: String.raw`part off $S$, $\|Z - \mathrm{proj}_S Z\|_E$`,
+      label: "part off S, ‖Z − proj_S Z‖_E",
       color: "C3",
       // A difference of parts of the state (‖W‖ grows to order one while this part stays
       // of size ε): it has no more precision than the state's size.
