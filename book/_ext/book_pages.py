@@ -21,17 +21,25 @@ Two fixes keep the browser console free of errors:
   listed twice by Sphinx 7.4 (once with the file name ``None``, once with ``""``), and its
   second copy fails with "Identifier 'THEBE_JS_URL' has already been declared"; each page
   keeps one copy of every script.
+
+Every page also loads the book's layout script and style sheet (``book/_static/layout``):
+a box wider than the column scrolls sideways and says so, and a click anywhere on the title
+of a solution opens it (see ``ufm-layout.js``; ``tests/test_layout.py`` checks both).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
 
 #: A GitHub repository URL: ``https://github.com/OWNER/REPO`` (no trailing part).
 GITHUB_REPOSITORY = re.compile(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+#: The book's layout script and style sheet, copied into ``_static`` of the built HTML.
+LAYOUT = Path(__file__).resolve().parents[1] / "_static" / "layout"
 
 #: Theme options that need the repository URL.
 REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
@@ -40,6 +48,7 @@ REPOSITORY_BUTTONS = ("use_repository_button", "use_issues_button")
 def configure(app: Sphinx, config) -> None:
     """Drop the launch buttons without a repository URL; check the URL when there is one."""
     config.html_context.setdefault("default_mode", "auto")
+    config.html_static_path = [*config.html_static_path, str(LAYOUT)]
     options = config.html_theme_options
     url = (options.get("repository_url") or "").strip().rstrip("/")
     if not url:
@@ -76,6 +85,8 @@ def each_script_once(app: Sphinx, pagename, templatename, context, doctree) -> N
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", configure)
+    app.add_css_file("ufm-layout.css")
+    app.add_js_file("ufm-layout.js", defer="defer")
     # After every other extension has added its scripts to the page.
     app.connect("html-page-context", each_script_once, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
