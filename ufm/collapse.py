@@ -347,12 +347,12 @@ def _pair_cosines(unit) -> np.ndarray:
     return (unit.T @ unit)[rows, cols]
 
 
-def _etf_error(G) -> float:
-    """``||G/||G||_F - P/||P||_F||_F`` for a nonzero ``C x C`` matrix ``G``, with
-    ``P = I - 11^T/C`` and ``||P||_F = sqrt(C-1)``: the distance of the normalised ``G``
+def _etf_error(gram) -> float:
+    """``||gram/||gram||_F - P/||P||_F||_F`` for a nonzero ``C x C`` matrix ``gram``, with
+    ``P = I - 11^T/C`` and ``||P||_F = sqrt(C-1)``: the distance of the normalised ``gram``
     from the normalised Gram matrix of a simplex ETF."""
-    C = G.shape[0]
-    return float(_norm(G / _norm(G) - _centering(C) / np.sqrt(C - 1)))
+    C = gram.shape[0]
+    return float(_norm(gram / _norm(gram) - _centering(C) / np.sqrt(C - 1)))
 
 
 def _nc_variants(means, within, counts, W=None, b=None, scale=1.0) -> dict[str, float]:
@@ -455,14 +455,14 @@ def nc_metrics(features, labels, W=None, b=None, *, variants: bool = False) -> d
     - ``nc2_cos_std``: population standard deviation, over pairs ``c < c'``, of
       ``cos(μ_c - μ_G, μ_c' - μ_G)`` (the *equiangularity* curve of Papyan, Han and
       Donoho; a sample standard deviation is larger by ``sqrt(K/(K-1))``, ``K = C(C-1)/2``);
-    - ``nc2_etf``: ``||G/||G||_F - P/||P||_F||_F`` with ``G = M^T M`` (rhubarbwu's
+    - ``nc2_etf``: ``||M^T M/||M^T M||_F - P/||P||_F||_F`` (rhubarbwu's
       ``simplex_etf_error``);
     - ``nc2_equinorm_W`` (needs ``W``): std/mean of ``||w_c||`` (the notebook's
       ``norm_W_CoV``, which uses the sample std);
     - ``nc2_equiangular_W`` (needs ``W``): mean over ``c ≠ c'`` of
       ``|cos(w_c, w_c') + 1/(C-1)|`` (the notebook's ``cos_W``); ``W`` is not centred;
     - ``nc2_cos_std_W`` (needs ``W``): as ``nc2_cos_std`` for the rows of ``W``;
-    - ``nc2_etf_W`` (needs ``W``): ``||G/||G||_F - P/||P||_F||_F`` with ``G = W W^T``
+    - ``nc2_etf_W`` (needs ``W``): ``||W W^T/||W W^T||_F - P/||P||_F||_F``
       (tding1's ``compute_ETF``, NC2 in Zhu et al. 2021);
     - ``nc3_etf`` (needs ``W``): ``||W M/||W M||_F - P/||P||_F||_F`` (tding1's
       ``compute_W_H_relation``; rhubarbwu's ``self_duality_error``);
