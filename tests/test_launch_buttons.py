@@ -53,7 +53,8 @@ def sample_book(folder: Path, url: str, hub: str = "") -> Path:
     config["launch_buttons"]["jupyterhub_url"] = hub
     book = folder / "book"
     shutil.copytree(ROOT / "book" / "_ext", book / "_ext")
-    shutil.copytree(ROOT / "book" / "_static" / "vendor", book / "_static" / "vendor")
+    for static in ("vendor", "layout"):  # what the book's extensions put on every page
+        shutil.copytree(ROOT / "book" / "_static" / static, book / "_static" / static)
     shutil.copy(ROOT / "book" / "references.bib", book / "references.bib")
     (folder / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
     (folder / "_toc.yml").write_text(
