@@ -221,6 +221,38 @@ def test_page_fits_its_column_and_its_dropdowns_open(
     assert not problems, f"{document} at {width} px:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("query", ["collapse", "gradient", "json"])
+def test_search_snippets_show_no_tex_and_no_hidden_code(query, built_book, serve, browser, network):
+    """The snippet under each hit is cut from the page's text without its formulas (raw
+    TeX before MathJax, between ``\\(`` and ``\\)``) and without the code of hidden cells
+    (``json.loads`` is in the hidden first cell of the speed appendix)."""
+    visit = Load(browser, network, serve(built_book.html) + f"search.html?q={query}")
+    try:
+        page = visit.page
+        page.wait_for_function(
+            "() => document.querySelector('#search-results > p, .search-summary')",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1500)  # snippets arrive page by page
+        snippets = page.locator("#search-results p.context").all_inner_texts()
+        found = page.locator("#search-results ul.search li").count()
+        if query == "collapse":
+            assert found > 5 and snippets, (found, snippets)
+        for snippet in snippets:
+            assert not re.search(r"\\[()\[\]]|\$", snippet), snippet
+            assert "json.loads" not in snippet, snippet
+        # The text snippets are cut from, for a page with hidden code and formulas.
+        text = page.evaluate(
+            """async () => Search.htmlToText(
+                await (await fetch("book/benchmarks.html")).text())"""
+        )
+        assert "json.loads" not in text and "\\(" not in text and "\\Fnorm" not in text
+        assert "Numbers" in text or "numbers" in text  # the visible prose is still there
+        assert not visit.errors, visit.errors
+    finally:
+        visit.close()
+
+
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
 
 

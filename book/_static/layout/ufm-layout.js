@@ -13,6 +13,10 @@
  *    math) opens or closes it: sphinx-togglebutton handles only clicks on the bare title or
  *    its button, and a click on a link or a formula in the title raised "button is not
  *    defined" and followed the link. A click with a modifier key still follows the link.
+ * 3. Search results: the snippet under each hit is cut from the page's text as Sphinx
+ *    fetches it, before MathJax, so it showed raw TeX (\ones_C^\top, \Fnorm{H}) and the
+ *    code of hidden cells. The snippet is now cut from the text without them: a formula
+ *    reads "…", hidden code is left out.
  */
 (() => {
   "use strict";
@@ -160,6 +164,25 @@
     if (button) button.click();
   }
 
+  /* Search snippets without TeX or hidden code. searchtools.js declares `const Search` at
+   * the top level of its script: a global binding, but not a property of window. */
+  const HIDDEN_CODE = [".tag_hide-input .cell_input", ".tag_remove-input .cell_input",
+    ".tag_hide-cell", ".tag_remove-cell", ".tag_remove-output .cell_output"].join(", ");
+  function readableSnippets() {
+    // eslint-disable-next-line no-undef
+    const search = typeof Search === "undefined" ? undefined : Search;
+    if (!search || typeof search.htmlToText !== "function" || search.ufmReadable) return;
+    const htmlToText = search.htmlToText;
+    search.htmlToText = (htmlString, anchor) => {
+      const page = new DOMParser().parseFromString(htmlString, "text/html");
+      page.querySelectorAll(HIDDEN_CODE).forEach((el) => el.remove());
+      page.querySelectorAll(".math").forEach((el) => el.replaceWith("…"));
+      return htmlToText(page.documentElement.outerHTML, anchor);
+    };
+    search.ufmReadable = true;
+  }
+  readableSnippets();
+
   document.addEventListener("click", onTitleClick, true);
   document.addEventListener("click", schedule);
   document.addEventListener("toggle", schedule, true);
@@ -172,6 +195,7 @@
     }
   });
   document.addEventListener("DOMContentLoaded", () => {
+    readableSnippets();
     schedule();
     if (window.ResizeObserver) {
       const observer = new ResizeObserver(schedule);
