@@ -24,12 +24,14 @@ from .reduced import ReducedState
 from .spectrum import hessian, hessian_vector_product, largest_stable_step, linearization_at_rest
 from .streaming import NC4Pass, NCAccumulator, ncc_mismatch
 from .subspace import distance_to_S, norm_E, project_S, random_point_in_S, risk_parts_on_S
+from .tracking import NCTracker
 
 __version__ = "0.1.0"
 
 __all__ = [
     "NC4Pass",
     "NCAccumulator",
+    "NCTracker",
     "ReducedState",
     "Trajectory",
     "centering",

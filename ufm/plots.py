@@ -555,6 +555,49 @@ def imbalance_figure(sweeps):
     return fig
 
 
+#: The curves of NC1–NC4 in :func:`nc_figure` and :func:`nc_history`: key of
+#: :func:`ufm.nc_metrics` -> (legend, colour); NC2 has two.
+NC_CURVES = {
+    "nc1": (r"NC1: $\mathrm{tr}(\Sigma_W\Sigma_B^\dagger)/C$", "C0"),
+    "nc2_equinorm": ("NC2: std/mean of class-mean norms", "C1"),
+    "nc2_equiangular": (r"NC2: mean $|\cos + 1/(C-1)|$", "C2"),
+    "nc3": (r"NC3: $\|W^\top/\|W\| - M/\|M\|\|_F^2$", "C4"),
+    "nc4": ("NC4: disagreement with nearest class mean", "C5"),
+}
+
+
+def nc_history(history: dict):
+    """NC1–NC4 against the epoch, from :meth:`ufm.NCTracker.history` (or any dict with an
+    ``"epoch"`` array and arrays of the keys of :func:`ufm.nc_metrics`): four panels, NC1,
+    NC2 and NC3 on logarithmic axes; a measure absent from the history leaves its panel
+    with a note.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _checks.instance(history, dict, "history", "a dict from NCTracker.history()")
+    if "epoch" not in history or len(history["epoch"]) == 0:
+        raise ValueError("history has no records: call NCTracker.record first")
+    epochs = np.asarray(history["epoch"])
+    fig, axes = figure(11.0, 6.2, nrows=2, ncols=2)
+    panels = dict(zip(NC_CURVES, (axes[0, 0], axes[0, 1], axes[0, 1], axes[1, 0], axes[1, 1])))
+    for key, ax in panels.items():
+        values = np.asarray(history.get(key, np.full(epochs.shape, np.nan)), dtype=float)
+        shown = np.isfinite(values) & (values > 0 if key != "nc4" else True)
+        if shown.any():
+            label, color = NC_CURVES[key]
+            ax.plot(epochs[shown], values[shown], color=color, marker=".", label=label)
+            ax.legend(fontsize="small")
+        elif not ax.lines:
+            ax.text(0.5, 0.5, f"{key} not recorded", transform=ax.transAxes, ha="center")
+        if key != "nc4" and ax.lines:
+            ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    return fig
+
+
 def nc_figure(
     run: network.DigitsRun,
     live: network.DigitsRun | None = None,
@@ -580,11 +623,8 @@ def nc_figure(
     fig, axes = figure(11.0, 6.2, nrows=2, ncols=2)
     (ax1, ax2), (ax3, ax4) = axes
     k = run.steps
-    ax1.plot(k, run.nc["nc1"], color="C0", label=r"NC1: $\mathrm{tr}(\Sigma_W\Sigma_B^\dagger)/C$")
-    ax2.plot(k, run.nc["nc2_equinorm"], color="C1", label="NC2: std/mean of class-mean norms")
-    ax2.plot(k, run.nc["nc2_equiangular"], color="C2", label=r"NC2: mean $|\cos + 1/(C-1)|$")
-    ax3.plot(k, run.nc["nc3"], color="C4", label=r"NC3: $\|W^\top/\|W\| - M/\|M\|\|_F^2$")
-    ax4.plot(k, run.nc["nc4"], color="C5", label="NC4: disagreement with nearest class mean")
+    for ax, key in zip((ax1, ax2, ax2, ax3, ax4), NC_CURVES):
+        ax.plot(k, run.nc[key], color=NC_CURVES[key][1], label=NC_CURVES[key][0])
     ax4.plot(k, run.train_error, color="k", lw=1, label="training error")
     ax4.plot(k, run.test_error, color="0.5", lw=1, ls=":", label="test error")
     if other is not None:
