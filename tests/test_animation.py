@@ -92,9 +92,13 @@ def test_player_has_play_step_and_scrub_controls():
     "frames, captions, alt, match",
     [
         ([], [], "x", "frames is empty"),
-        ([b"png"], ["a", "b"], "x", "captions must be a sequence of 1"),
-        ([b"png"], ["a"], " ", "alt must be a non-empty string"),
+        ([animation.PNG_SIGNATURE], ["a", "b"], "x", "captions must be a sequence of 1"),
+        ([animation.PNG_SIGNATURE], [1], "x", "captions must be a sequence of 1 strings"),
+        ([animation.PNG_SIGNATURE], None, "x", "captions must be a sequence"),
+        ([animation.PNG_SIGNATURE], ["a"], " ", "alt must be a non-empty string"),
         (["not bytes"], ["a"], "x", "frames must be a sequence of PNG images"),
+        ([b"not a png"], ["a"], "x", "frames must be a sequence of PNG images"),
+        (None, ["a"], "x", "frames must be a sequence of PNG images"),
     ],
 )
 def test_player_rejects_bad_input_with_a_message_naming_it(frames, captions, alt, match):

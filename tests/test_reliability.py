@@ -256,3 +256,19 @@ def test_class_summary_of_a_batch_is_the_summary_of_each_state():
         one = ufm.class_summary(H[k], 2)
         np.testing.assert_array_equal(Hbar[k], one[0])
         assert within[k] == one[1]
+
+
+@pytest.mark.parametrize(
+    "call, error, name",
+    [
+        (lambda: network.load_digits_split(0.999), ValueError, "test_fraction"),
+        (lambda: network.load_digits_split(0.001), ValueError, "test_fraction"),
+        (lambda: network.triangle(np.ones((3, 3))), ValueError, "mean_gram"),
+        (lambda: network.triangle(np.eye(10), "abc"), TypeError, "classes"),
+        (lambda: network.triangle(np.eye(10), (0, 1, 1.5)), TypeError, "classes"),
+    ],
+)
+def test_digits_helpers_refuse_what_they_cannot_use_naming_it(call, error, name):
+    """load_digits_split(0.999) used to warn "Mean of empty slice" (no training image left)."""
+    with pytest.raises(error, match=rf"^{name}\b"):
+        call()

@@ -51,6 +51,9 @@ import numpy as np
 
 from . import _checks
 
+#: The first bytes of every PNG file.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
 #: Numbers the views made in this process, so that two identical views on one page (or in
 #: one JupyterLab window) still get different element ids.
 _serial = itertools.count(1)
@@ -201,14 +204,21 @@ def player(
     -------
     StaticView
     """
-    if isinstance(frames, (bytes, str)) or not all(isinstance(f, bytes) for f in frames):
-        raise TypeError("frames must be a sequence of PNG images (bytes)")
+    if isinstance(frames, (bytes, str)) or not isinstance(frames, Sequence):
+        raise TypeError(f"frames must be a sequence of PNG images (bytes); got {frames!r:.60}")
+    if not all(isinstance(f, bytes) and f.startswith(PNG_SIGNATURE) for f in frames):
+        raise TypeError("frames must be a sequence of PNG images (bytes starting b'\\x89PNG')")
     count = len(frames)
     if count == 0:
         raise ValueError("frames is empty; expected at least one PNG image")
-    if isinstance(captions, str) or len(captions) != count:
-        raise ValueError(f"captions must be a sequence of {count} strings, one per frame")
-    captions = [str(c) for c in captions]
+    if (
+        isinstance(captions, str)
+        or not isinstance(captions, Sequence)
+        or len(captions) != count
+        or not all(isinstance(c, str) for c in captions)
+    ):
+        raise TypeError(f"captions must be a sequence of {count} strings, one per frame")
+    captions = list(captions)
     alt = _alt_text(alt)
     interval = _checks.positive_float(interval, "interval")
     start = count - 1 if start is None else _checks.positive_int(start, "start", 0)

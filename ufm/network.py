@@ -175,6 +175,12 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0):
     for c in range(10):
         members = rng.permutation(np.flatnonzero(y == c))
         cut = int(round(test_fraction * members.size))
+        if not 0 < cut < members.size:
+            raise ValueError(
+                f"test_fraction = {test_fraction} leaves class {c} ({members.size} images) "
+                f"with {'no test' if cut == 0 else 'no training'} image; expected a fraction "
+                f"in [{0.5 / members.size:.4f}, {1 - 0.5 / members.size:.4f}]"
+            )
         test.append(np.sort(members[:cut]))
         train.append(np.sort(members[cut:]))
     train, test = np.concatenate(train), np.concatenate(test)
@@ -389,7 +395,9 @@ def triangle(mean_gram, classes=(0, 1, 2)) -> np.ndarray:
     C = G.shape[-1]
     if G.shape[-2] != C:
         raise ValueError(f"mean_gram has shape {G.shape}; expected square C x C matrices")
-    classes = [_checks.positive_int(c, "class", 0) for c in classes]
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
+        raise TypeError(f"classes must be a sequence of 3 class indices; got {classes!r}")
+    classes = [_checks.positive_int(c, "classes", 0) for c in classes]
     if len(classes) != 3 or len(set(classes)) != 3 or max(classes) >= C:
         raise ValueError(f"classes must be 3 different classes in 0, …, {C - 1}; got {classes}")
     sub = G[..., classes, :][..., :, classes]
@@ -400,7 +408,9 @@ def triangle(mean_gram, classes=(0, 1, 2)) -> np.ndarray:
     radius = np.linalg.norm(coords, axis=-1).mean(axis=-1)
     size = np.sqrt(np.abs(np.diagonal(sub, axis1=-2, axis2=-1)).max(axis=-1))
     if not (radius > 1e-10 * size).all():
-        raise ValueError("the three class means coincide, so their triangle has no shape")
+        raise ValueError(
+            "mean_gram: the three class means coincide, so their triangle has no shape"
+        )
     coords = coords / radius[..., None, None]
     turn = np.pi / 2 - np.arctan2(coords[..., 0, 1], coords[..., 0, 0])
     cos, sin = np.cos(turn)[..., None], np.sin(turn)[..., None]
