@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import random_state
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -101,15 +102,6 @@ def outcome_ok(call, arg_names, inputs=(), *, must_fail=False, finite=True):
 
 small = st.tuples(st.integers(2, 4), st.integers(1, 3), st.integers(1, 4))
 seeds = st.integers(0, 2**32 - 1)
-
-
-def state(C, N, p, seed, scale=1.0):
-    rng = np.random.default_rng(seed)
-    return (
-        scale * rng.standard_normal((p, C * N)),
-        scale * rng.standard_normal((C, p)),
-        scale * rng.standard_normal(C),
-    )
 
 
 #: Each mutation of a valid array: (name, function, whether the result is always invalid).
@@ -213,7 +205,7 @@ TRIPLE_FUNCTIONS = {
     mutations,
 )
 def test_functions_of_a_state_refuse_bad_arrays(name, sizes, seed, which, mutation):
-    parts, always_bad = mutate(state(*sizes, seed), "HWb", which, mutation)
+    parts, always_bad = mutate(random_state(*sizes, seed), "HWb", which, mutation)
     outcome_ok(
         lambda: TRIPLE_FUNCTIONS[name](*parts),
         ("H", "W", "b"),
@@ -226,7 +218,7 @@ def test_functions_of_a_state_refuse_bad_arrays(name, sizes, seed, which, mutati
 @SOME
 @given(small, seeds, st.sampled_from(["dH", "dW", "db"]), mutations)
 def test_hessian_vector_product_refuses_bad_directions(sizes, seed, which, mutation):
-    H, W, b = state(*sizes, seed)
+    H, W, b = random_state(*sizes, seed)
     direction, always_bad = mutate([H, W, b], ["dH", "dW", "db"], which, mutation)
     outcome_ok(
         lambda: ufm.hessian_vector_product(H, W, b, *direction),
@@ -277,7 +269,7 @@ def test_size_arguments_refuse_odd_values(name, which, value, seed):
 
 
 def _scalar_calls(x):
-    H, W, b = state(3, 2, 3, 0)
+    H, W, b = random_state(3, 2, 3, 0)
     V = ufm.project_S(H, W, b)[1]
     return {
         "eps": lambda: ufm.random_init(3, 2, 3, x),
@@ -328,7 +320,7 @@ def scaled(x, k):
 @MANY
 @given(small, seeds, st.one_of(st.integers(-300, 70), st.sampled_from([-320, -315, -310])))
 def test_relative_strong_collapse_error_does_not_depend_on_the_scale(sizes, seed, k):
-    H, W, b = state(*sizes, seed)
+    H, W, b = random_state(*sizes, seed)
     Hc, Wc = scaled(H, k), scaled(W, k)
     got = outcome_ok(lambda: ufm.strong_collapse_errors(Hc, Wc, b), ("H", "W"), [Hc, Wc, b])
     if got is None:
@@ -344,7 +336,7 @@ def test_relative_strong_collapse_error_does_not_depend_on_the_scale(sizes, seed
 def test_strong_collapse_errors_of_a_huge_state_are_right_or_refused(sizes, seed, k):
     # e1 = ||W W^T - sqrt(N) P||_F grows like ||W||^2: it is computed from W rescaled by a
     # power of two, and refused (naming W) only where its value is beyond the float range.
-    H, W, b = state(*sizes, seed)
+    H, W, b = random_state(*sizes, seed)
     got = outcome_ok(lambda: ufm.strong_collapse_errors(scaled(H, k), scaled(W, k), b), ("H", "W"))
     if got is not None and k <= 150:  # e1 = 10^(2k) ||W W^T - sqrt(N) 10^(-2k) P||
         C, N = W.shape[0], H.shape[1] // W.shape[0]
@@ -356,7 +348,7 @@ def test_strong_collapse_errors_of_a_huge_state_are_right_or_refused(sizes, seed
 @MANY
 @given(small, seeds, exponents)
 def test_distance_to_S_does_not_depend_on_the_scale(sizes, seed, k):
-    H, W, b = state(*sizes, seed)
+    H, W, b = random_state(*sizes, seed)
     Hc, Wc, bc = (scaled(x, k) for x in (H, W, b))
     got = outcome_ok(lambda: ufm.distance_to_S(Hc, Wc, bc), ("H", "W", "b", "state"), [Hc, Wc, bc])
     if got is None:
@@ -374,7 +366,7 @@ def test_distance_to_S_does_not_depend_on_the_scale(sizes, seed, k):
 @given(small, seeds, exponents, exponents)
 def test_nc_measures_do_not_depend_on_the_scale(sizes, seed, k, kw):
     C, N, p = sizes
-    H, W, _ = state(C, N + 1, p, seed)
+    H, W, _ = random_state(C, N + 1, p, seed)
     y = np.repeat(np.arange(C), N + 1)
     Hc, Wc = scaled(H, k), scaled(W, kw)
     got = outcome_ok(lambda: ufm.nc_metrics(Hc, y, Wc), ("features", "W"), [Hc, y, Wc])
@@ -418,7 +410,7 @@ odd_labels = st.sampled_from(
 @given(small, seeds, odd_labels, st.booleans(), st.booleans())
 def test_nc_metrics_refuses_odd_labels(sizes, seed, label_change, with_W, bad_b):
     C, N, p = sizes
-    H, W, b = state(C, N + 1, p, seed)
+    H, W, b = random_state(C, N + 1, p, seed)
     _, change, always_bad = label_change
     y = change(np.repeat(np.arange(C), N + 1))
     bias = "b" if bad_b else b
@@ -435,7 +427,7 @@ def test_nc_metrics_refuses_odd_labels(sizes, seed, label_change, with_W, bad_b)
 @given(small, seeds, odd_labels, st.sampled_from(["samples_by_features", "features_by_samples"]))
 def test_the_accumulator_refuses_odd_labels(sizes, seed, label_change, layout):
     C, N, p = sizes
-    H = state(C, N + 1, p, seed)[0]
+    H = random_state(C, N + 1, p, seed)[0]
     y = label_change[1](np.repeat(np.arange(C), N + 1))
     X = H.T if layout == "samples_by_features" else H
     acc = NCAccumulator(C, p, layout)
@@ -447,7 +439,7 @@ def test_the_accumulator_refuses_odd_labels(sizes, seed, label_change, layout):
 @given(small, seeds, mutations, st.sampled_from(["samples_by_features", "features_by_samples"]))
 def test_the_accumulator_refuses_bad_batches(sizes, seed, mutation, layout):
     C, N, p = sizes
-    H = state(C, N + 1, p, seed)[0]
+    H = random_state(C, N + 1, p, seed)[0]
     X = mutation[1](H.T if layout == "samples_by_features" else H)
     y = np.repeat(np.arange(C), N + 1)
     acc = NCAccumulator(C, p, layout)
@@ -589,7 +581,7 @@ def test_reduced_states_refuse_odd_N(N):
 @given(small, seeds, st.sampled_from(["W0", "t"]), mutations)
 def test_the_flow_on_S_refuses_bad_arrays(sizes, seed, which, mutation):
     C, N, p = sizes
-    W0 = ufm.project_S(*state(C, N, p, seed))[1]
+    W0 = ufm.project_S(*random_state(C, N, p, seed))[1]
     parts, always_bad = mutate([W0, np.array([0.0, 1.0])], ["W0", "t"], which, mutation)
     outcome_ok(
         lambda: ufm.flow_on_S(parts[0], 0.2, parts[1], N), which, parts, must_fail=always_bad
@@ -606,7 +598,7 @@ def test_the_flow_on_S_refuses_bad_arrays(sizes, seed, which, mutation):
 @given(small, seeds, st.sampled_from(["W", "b"]), mutations, odd_sizes)
 def test_risk_parts_on_S_refuse_bad_input(sizes, seed, which, mutation, N):
     C, _, p = sizes
-    _, W, b = state(C, 1, p, seed)
+    _, W, b = random_state(C, 1, p, seed)
     parts, always_bad = mutate([W, b], ["W", "b"], which, mutation)
     outcome_ok(lambda: ufm.risk_parts_on_S(*parts, 2), ("W", "b"), parts, must_fail=always_bad)
     outcome_ok(lambda: ufm.risk_parts_on_S(W, b, N), "N", [W, b])
@@ -637,7 +629,7 @@ def test_extensions_refuse_odd_settings(class_sizes, loss, lam):
 @SOME
 @given(mutations)
 def test_row_cosines_refuse_bad_arrays(mutation):
-    W = state(3, 1, 4, 0)[1]
+    W = random_state(3, 1, 4, 0)[1]
     outcome_ok(lambda: extensions.row_cosines(mutation[1](W)), "W", must_fail=mutation[2])
 
 

@@ -37,6 +37,17 @@ def to_numpy(x):
     return np.asarray(x)
 
 
+def _read(x, name: str, what: str) -> np.ndarray:
+    """``x`` as a numpy array (:func:`to_numpy`), or a TypeError saying that ``name`` must
+    be ``what``: for a string, None, or what numpy cannot read (a ragged list)."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be {what}, not {type(x).__name__}")
+    try:
+        return to_numpy(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be {what} ({exc})") from None
+
+
 def as_array(
     x, name: str, ndim: int | tuple[int, ...], finite: bool = True, empty: bool = False
 ) -> np.ndarray:
@@ -53,12 +64,7 @@ def as_array(
         If ``x`` has the wrong number of dimensions, is empty, or (with ``finite``)
         has a NaN or infinite entry.
     """
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be an array of real numbers, not {type(x).__name__}")
-    try:
-        arr = to_numpy(x)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of real numbers ({exc})") from None
+    arr = _read(x, name, "an array of real numbers")
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be an array of real numbers; got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
@@ -85,12 +91,7 @@ def labels(x, name: str, n: int) -> np.ndarray:
     ValueError
         If ``x`` does not have shape ``(n,)``, or has a NaN, infinite or huge entry.
     """
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be integers 0, …, C-1; got {type(x).__name__}")
-    try:
-        y = to_numpy(x)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be integers 0, …, C-1 ({exc})") from None
+    y = _read(x, name, "integers 0, …, C-1")
     if y.shape != (n,):
         raise ValueError(f"{name} has shape {y.shape}; expected ({n},), one per sample")
     if y.dtype.kind not in "iuf":

@@ -161,6 +161,25 @@ def _trials(fn, C, N, p, seed, trials):
     return (C, N, p, trials), rng, answers()
 
 
+def _one_number(value, what: str, hint: str = ""):
+    """A reader's answer that must be one finite number: ``(value as float, tolerance for
+    its precision, None)``, or ``(value, 0, feedback)`` saying what is wrong (``hint`` is
+    added when it is not a number at all)."""
+    problem = _unfilled(value)
+    if problem is not None:
+        return value, 0.0, problem
+    tol = _tolerance(value)
+    try:
+        number = float(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError):
+        message = f"Your function returned {type(value).__name__}; expected one number (a float)."
+        return value, 0.0, _fail(f"{message} {hint}".strip())
+    if not np.isfinite(number):
+        message = f"{what} is {number} at a finite input; expected a finite number."
+        return number, 0.0, _fail(message)
+    return number, tol, None
+
+
 def _unfilled(output, what: str = "Your function returned") -> Feedback | None:
     """A failure if ``output`` is ``None`` or ``...`` (an answer not filled in), else ``None``."""
     if output is None or output is Ellipsis:
@@ -328,19 +347,11 @@ def risk(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: int =
     for state, value, problem in answers:
         if problem is not None:
             return problem
-        problem = _unfilled(value)
+        value, tol, problem = _one_number(
+            value, "Your risk", "Did you forget to sum the squares over all entries?"
+        )
         if problem is not None:
             return problem
-        tol = _tolerance(value)
-        try:
-            value = float(np.asarray(value, dtype=np.float64))
-        except (TypeError, ValueError):
-            return _fail(
-                f"Your function returned {type(value).__name__}; expected one number (a float). "
-                "Did you forget to sum the squares over all entries?"
-            )
-        if not np.isfinite(value):
-            return _fail(f"Your risk is {value} at a finite input; expected a finite number.")
         right = _risk(*state)
         ratios.append(value / right)
         if abs(value - right) <= tol * right:
@@ -710,18 +721,9 @@ def distance(fn, *, C: int = 3, N: int = 4, p: int = 5, seed: int = 0, trials: i
     for state, value, problem in answers:
         if problem is not None:
             return problem
-        problem = _unfilled(value)
+        value, tol, problem = _one_number(value, "Your distance")
         if problem is not None:
             return problem
-        tol = _tolerance(value)
-        try:
-            value = float(np.asarray(value, dtype=np.float64))
-        except (TypeError, ValueError):
-            return _fail(
-                f"Your function returned {type(value).__name__}; expected one number (a float)."
-            )
-        if not np.isfinite(value):
-            return _fail(f"Your distance is {value} at a finite input; expected a finite number.")
         off = [x - y for x, y in zip(state, project_S(*state))]
         far = float(np.sqrt(sum(np.vdot(x, x) for x in off)))
         norm = float(np.sqrt(sum(np.vdot(x, x) for x in state)))

@@ -65,6 +65,14 @@ def _close(a, b, rtol=1e-8):
     return a.shape == b.shape and np.linalg.norm(a - b) <= rtol * max(np.linalg.norm(b), 1e-300)
 
 
+def _raise_if_slip(got, slips, prefix, close=lambda a, b: np.isclose(a, b, rtol=1e-6)):
+    """Raise ``Fail(prefix + hint)`` for the first ``(wrong, hint)`` of ``slips`` that
+    ``got`` matches: the typical mistakes each get their own hint."""
+    for wrong, hint in slips:
+        if close(got, wrong):
+            raise Fail(prefix + hint)
+
+
 def _number(x, what):
     try:
         return float(np.asarray(x, dtype=float))
@@ -111,9 +119,8 @@ def q1(student, rng, params):
                 "the rows of W_S do not sum to zero: centre after averaging.",
             ),
         ]
-        for V, hint in slips:
-            if _close(got[1], V, 1e-6):
-                raise Fail("Your projection is right for μ = 1 but not for other μ: " + hint)
+        prefix = "Your projection is right for μ = 1 but not for other μ: "
+        _raise_if_slip(got[1], slips, prefix, close=lambda a, b: _close(a, b, 1e-6))
         raise Fail(
             "Your projection is right for μ = 1 but not for other μ. Write ‖Z − Z_S(V, β)‖²_μ "
             "as a function of V: the H part is ‖√N H̄ᵀ − V‖²_F plus a constant, the W part is "
@@ -146,22 +153,20 @@ def q2(student, rng, params):
             "distance_from_S",
         )
         slips = [
-            (far, "this is ‖Z − Π_S Z‖_μ itself; the relative distance divides it by ‖Z‖_μ."),
+            (far, "this is ‖Z − proj_S Z‖_μ itself; the relative distance divides it by ‖Z‖_μ."),
             ((far / norm) ** 2, "take the square root: ‖·‖_μ is the root of a sum of squares."),
             (
                 _norm(off, 1.0) / _norm(Z, 1.0),
                 "measure in the weighted norm: μ multiplies ‖W‖² in both norms.",
             ),
             (_norm(off, mu) / _norm(Z, 1.0), "the denominator ‖Z‖_μ is weighted too."),
-            (_norm(off, 1.0) / norm, "the numerator ‖Z − Π_S Z‖_μ is weighted too."),
+            (_norm(off, 1.0) / norm, "the numerator ‖Z − proj_S Z‖_μ is weighted too."),
         ]
-        for wrong, hint in slips:
-            if np.isclose(got, wrong, rtol=1e-6):
-                raise Fail("Your distance is wrong: " + hint)
+        _raise_if_slip(got, slips, "Your distance is wrong: ")
         if abs(on_S) > 1e-8:
             raise Fail("Your distance is not zero at a point of S: subtract the projection of Z.")
         raise Fail(
-            "Your distance differs from ‖Z − Π_S Z‖_μ / ‖Z‖_μ. Call project_onto_S with the "
+            "Your distance differs from ‖Z − proj_S Z‖_μ / ‖Z‖_μ. Call project_onto_S with the "
             "same μ, and sum the squares of all three parts (H, W and b)."
         )
     return 1.0
@@ -210,9 +215,7 @@ def q3(student, rng, params):
             ),
             (right**2, "this is the square of the distance."),
         ]
-        for wrong, hint in slips:
-            if np.isclose(got, wrong, rtol=1e-6):
-                raise Fail("Your distance is wrong: " + hint)
+        _raise_if_slip(got, slips, "Your distance is wrong: ")
         raise Fail(
             "Your distance of the gradient from S is wrong for λ_H ≠ λ_W. The gradient of the "
             "risk lies in S; write the decay term (λ_H H, λ_W W, 0) as a multiple of Z plus a "
@@ -263,9 +266,7 @@ def q4(student, rng, params):
                 "the bias part (Cβ − 1)²/(2C) is missing.",
             ),
         ]
-        for wrong, hint in slips:
-            if np.isclose(got, wrong, rtol=1e-6):
-                raise Fail(f"Your risk on S is wrong {where}: {hint}")
+        _raise_if_slip(got, slips, f"Your risk on S is wrong {where}: ")
         raise Fail(
             f"Your risk on S is wrong {where}. On S the residual is A ⊗ 1ᵀ with A symmetric: "
             "split A into its part on 1^⊥ and its part along 11ᵀ, which are orthogonal."
@@ -291,9 +292,7 @@ def q5(student, rng, params):
         ),
         (np.sqrt(N) * (1 - s - 2 * lam * C * np.sqrt(N)), "the derivative of λ a is λ, not 2λ."),
     ]
-    for wrong, hint in slips:
-        if np.isclose(got, wrong, rtol=1e-6):
-            raise Fail("a_star is wrong: " + hint)
+    _raise_if_slip(got, slips, "a_star is wrong: ")
     raise Fail(
         "a_star does not minimise the risk on S for your C, N, s and λ (from params). Write the "
         "risk on S as a sum over the eigenvalues a of W Wᵀ on 1^⊥, and minimise each term."
