@@ -129,6 +129,18 @@ def browser(playwright, tmp_path_factory, network):
     context.close()
 
 
+def settle(page, timeout_ms=5_000):
+    """Wait for the network to fall idle, at most ``timeout_ms``. Everything a page of the
+    book loads is local and has loaded by "load"; Chromium sometimes never reports the
+    network idle on a busy page (its own request for a favicon, which the book does not
+    have, can stay open), so the wait is bounded and its timeout is not an error."""
+    try:
+        page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    except Exception as error:
+        if "Timeout" not in type(error).__name__:
+            raise
+
+
 class Visit:
     """A page opened in a theme, with what went wrong while it loaded."""
 
@@ -145,14 +157,7 @@ class Visit:
             f"localStorage.setItem('theme', '{theme}'); }} catch (error) {{}}"
         )
         page.goto(url, wait_until="load")
-        try:
-            # Everything a page loads is local and has loaded by "load"; Chromium sometimes
-            # never reports the network idle on a busy page (its own request for a favicon,
-            # which the book does not have, can stay open), so this wait is bounded.
-            page.wait_for_load_state("networkidle", timeout=5_000)
-        except Exception as error:
-            if "Timeout" not in type(error).__name__:
-                raise
+        settle(page)
         if page.evaluate("() => Boolean(window.MathJax && window.MathJax.startup)"):
             page.evaluate("() => window.MathJax.startup.promise.then(() => true)")
         # Every explorer of the page has drawn its first view (or said why it cannot).

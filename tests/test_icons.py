@@ -47,7 +47,7 @@ import pydata_sphinx_theme
 import pytest
 import sphinx_book_theme
 from book_build import ROOT, page_tags, source_of, toc_documents
-from browser import launch_context, needs_browser
+from browser import launch_context, needs_browser, settle
 from fontTools.ttLib import TTFont
 from sphinx.errors import ExtensionError
 
@@ -627,7 +627,7 @@ def visit(chromium, url, full=False, fonts="served", script=True, fetched=None):
         " catch (error) {}"
     )
     page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.evaluate("() => document.fonts.ready.then(() => true)")
     return page, problems
 
