@@ -179,7 +179,7 @@ def test_triangle_keeps_pairwise_distances_up_to_scale():
         ({"momentum": 1.0}, ValueError, r"momentum must be in \[0, 1\); got 1.0"),
         ({"weight_decay": -0.1}, ValueError, r"weight_decay must be a finite number >= 0"),
         ({"test_fraction": 0.0}, ValueError, r"test_fraction must be in \(0, 1\)"),
-        ({"momentum": "high"}, TypeError, r"momentum must be a number"),
+        ({"momentum": "high"}, TypeError, r"momentum must be a real number"),
         ({"seed": -3}, ValueError, r"seed must be an integer >= 0"),
     ],
 )

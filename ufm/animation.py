@@ -221,6 +221,8 @@ def player(
     captions = list(captions)
     alt = _alt_text(alt)
     interval = _checks.positive_float(interval, "interval")
+    if interval > 3600:
+        raise ValueError(f"interval must be at most 3600 seconds between frames; got {interval}")
     start = count - 1 if start is None else _checks.positive_int(start, "start", 0)
     if start >= count:
         raise ValueError(f"start must be a frame index below {count}; got {start}")
@@ -433,8 +435,12 @@ def image_view(png: bytes, alt: str, caption: str = "") -> StaticView:
     -------
     StaticView
     """
-    if not isinstance(png, bytes):
-        raise TypeError(f"png must be PNG data (bytes); got {type(png).__name__}")
+    if not isinstance(png, bytes) or not png.startswith(PNG_SIGNATURE):
+        raise TypeError(f"png must be PNG data (bytes starting b'\\x89PNG'); got {png!r:.40}")
+    if not isinstance(caption, str):
+        raise TypeError(
+            f"caption must be a string; got {caption!r} of type {type(caption).__name__}"
+        )
     text = f'<p style="margin:0.3em 0">{html.escape(caption)}</p>' if caption else ""
     return StaticView(
         f'<img src="{_data_uri(png)}" alt="{html.escape(_alt_text(alt))}" '
@@ -474,7 +480,7 @@ def switchable(
     for label, view in zip(labels, views.values()):
         if not isinstance(view, StaticView):
             raise TypeError(
-                f"the view {label!r} is a {type(view).__name__}; expected a StaticView "
+                f"views[{label!r}] is a {type(view).__name__}; expected a StaticView "
                 "(wrap a PNG image with image_view)"
             )
     bodies = [view.html for view in views.values()]

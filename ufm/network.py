@@ -18,6 +18,7 @@ The run shown in the book takes minutes, so its checkpoints are shipped in
 from __future__ import annotations
 
 import argparse
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -78,20 +79,15 @@ class DigitsSetup:
     seed: int = 0
 
     def __post_init__(self):
-        _checks.positive_int(self.width, "width")
-        _checks.positive_int(self.depth, "depth")
-        _checks.positive_int(self.p, "p")
+        for name in ("width", "depth", "p", "warmup"):  # 0-d arrays become ints
+            object.__setattr__(self, name, _checks.positive_int(getattr(self, name), name))
         _checks.positive_float(self.lr, "lr")
-        _checks.positive_int(self.warmup, "warmup")
-        _checks.seed_or_none(self.seed)
+        object.__setattr__(self, "seed", _checks.seed_or_none(self.seed))
         for name in ("momentum", "weight_decay", "test_fraction"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{name} must be a number; got {value!r}")
+            object.__setattr__(self, name, _checks.real(getattr(self, name), name))
         if not 0 <= self.momentum < 1:
             raise ValueError(f"momentum must be in [0, 1); got {self.momentum}")
-        if not (np.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a finite number >= 0; got {self.weight_decay}")
+        _checks.nonnegative_float(self.weight_decay, "weight_decay")
         if not 0 < self.test_fraction < 1:
             raise ValueError(f"test_fraction must be in (0, 1); got {self.test_fraction}")
 
@@ -116,13 +112,18 @@ class DigitsRun:
         Fraction of misclassified test images.
     nc : dict of str to ndarray, shape (T,)
         The measures of :func:`ufm.nc_metrics` on the training features (keys
-        :data:`NC_KEYS`), with the global mean taken as the mean of the class means.
+        :data:`NC_KEYS`), with the global mean taken as the mean of the class means; NaN
+        ("no value") where the class means coincide (for example when every ReLU is dead).
     zero_error_step : int or None
         First step with zero training error (None if never reached).
     zero_error_from : int or None
         First step from which the training error stays zero until the end.
     mean_gram : ndarray, shape (T, C, C)
         Gram matrix ``μ_c^T μ_c'`` of the class means of the training features.
+    diverged_at : int or None
+        The step at which training diverged (the loss or the class-mean Gram matrix of the
+        features stopped being finite), or None. A diverged run stops there:
+        its checkpoints, features and classifier are the last finite ones.
     features : ndarray, shape (p, n)
         Last-layer training features at the last step (not shipped in the checkpoint file).
     labels : ndarray of int, shape (n,)
@@ -143,6 +144,7 @@ class DigitsRun:
     zero_error_step: int | None
     zero_error_from: int | None
     mean_gram: np.ndarray
+    diverged_at: int | None = None
     features: np.ndarray | None = field(default=None, repr=False)
     labels: np.ndarray | None = field(default=None, repr=False)
     W: np.ndarray | None = field(default=None, repr=False)
@@ -167,7 +169,7 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0):
     """
     from sklearn.datasets import load_digits
 
-    DigitsSetup(test_fraction=test_fraction, seed=seed)  # validates both
+    seed = DigitsSetup(test_fraction=test_fraction, seed=seed).seed  # validates both
     digits = load_digits()
     X, y = digits.data / 16.0, digits.target.astype(np.int64)
     rng = np.random.default_rng(seed)
@@ -192,7 +194,7 @@ def load_digits_split(test_fraction: float = 0.25, seed: int = 0):
 def checkpoint_schedule(steps: int) -> np.ndarray:
     """Steps ``0``, ``round(10^(k/PER_DECADE))`` for ``k = 0, 1, …`` up to ``steps``, and
     ``steps`` itself; a longer run's schedule starts with a shorter run's."""
-    steps = _checks.positive_int(steps, "steps")
+    steps = _checks.positive_int(steps, "steps", maximum=2**53)
     k = np.arange(int(np.floor(PER_DECADE * np.log10(steps))) + 1)
     grid = np.round(10.0 ** (k / PER_DECADE)).astype(np.int64)
     return np.unique(np.r_[0, grid[grid <= steps], steps])
@@ -241,38 +243,48 @@ def _train(steps: int, setup: DigitsSetup) -> DigitsRun:
 
     records = {key: [] for key in ("steps", "lr", "loss", "train_error", "test_error", "gram")}
     nc = {key: [] for key in NC_KEYS}
-    zero_step = None
+    zero_step = diverged_at = None
     last_error_step = -1
     for k in range(steps + 1):
         eta = setup.lr * min(1.0, (k + 1) / setup.warmup)
-        layers, out = _forward(params, X, setup.depth)
+        with np.errstate(all="ignore"):  # a step size or decay too large: see diverged_at
+            layers, out = _forward(params, X, setup.depth)
+            means = np.stack([layers[-1][:, y == c].mean(axis=1) for c in range(C)], axis=1)
+            gram = means.T @ means
+            residual = out - Y
+            loss = float(np.vdot(residual, residual) / (2 * n))
+        if not (np.isfinite(loss) and np.isfinite(gram).all()):
+            diverged_at = k
+            break
         H = layers[-1]
-        W, b = params[-2], params[-1]
+        W, b = params[-2].copy(), params[-1].copy()
         wrong = np.count_nonzero(out.argmax(axis=0) != y)
         if wrong:
             last_error_step = k
         elif zero_step is None:
             zero_step = k
         if k in schedule or k == zero_step:
-            residual = out - Y
             records["steps"].append(k)
             records["lr"].append(eta)
-            records["loss"].append(float(np.vdot(residual, residual) / (2 * n)))
+            records["loss"].append(loss)
             records["train_error"].append(wrong / n)
             _, out_test = _forward(params, X_test, setup.depth)
             records["test_error"].append(float(np.mean(out_test.argmax(axis=0) != y_test)))
-            metrics = nc_metrics(H, y, W, b[:, 0])
+            try:
+                metrics = nc_metrics(H, y, W, b[:, 0])
+            except ValueError:  # class means that coincide (dead features): 0/0, no value
+                metrics = dict.fromkeys(NC_KEYS, np.nan)
             for key in NC_KEYS:
                 nc[key].append(metrics[key])
-            means = np.stack([H[:, y == c].mean(axis=1) for c in range(C)], axis=1)
-            records["gram"].append(means.T @ means)
+            records["gram"].append(gram)
         if k == steps:
             break
-        grads = _backward(params, layers, out, Y, setup.depth)
-        for q, g, v in zip(params, grads, velocity):
-            v *= setup.momentum
-            v -= eta * (g + setup.weight_decay * q)
-            q += v
+        with np.errstate(all="ignore"):
+            grads = _backward(params, layers, out, Y, setup.depth)
+            for q, g, v in zip(params, grads, velocity):
+                v *= setup.momentum
+                v -= eta * (g + setup.weight_decay * q)
+                q += v
 
     return DigitsRun(
         setup=setup,
@@ -283,12 +295,15 @@ def _train(steps: int, setup: DigitsSetup) -> DigitsRun:
         test_error=np.array(records["test_error"]),
         nc={key: np.array(values) for key, values in nc.items()},
         zero_error_step=zero_step,
-        zero_error_from=last_error_step + 1 if last_error_step < steps else None,
+        zero_error_from=(
+            last_error_step + 1 if last_error_step < steps and diverged_at is None else None
+        ),
         mean_gram=np.array(records["gram"]),
+        diverged_at=diverged_at,
         features=H,
         labels=y,
-        W=W.copy(),
-        b=b[:, 0].copy(),
+        W=W,
+        b=b[:, 0],
     )
 
 
@@ -335,7 +350,11 @@ def load_checkpoints(path=CHECKPOINTS) -> DigitsRun:
         raise FileNotFoundError(
             f"no checkpoint file at {path}; regenerate it with `python -m ufm.network`"
         )
-    with np.load(path) as data:
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"path {path} is not a checkpoint file written by save_checkpoints (an .npz archive)"
+        )
+    with np.load(path, allow_pickle=False) as data:
         needed = {"setup_names", "setup_values", "steps", "zero_error", "mean_gram"}
         missing = sorted(needed - set(data.files))
         if missing:
