@@ -214,8 +214,8 @@ def test_figures_are_white_agg_figures_of_the_book_size(shipped):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     for fig, size in (
-        (plots.nc_figure(shipped), (11.0, 6.2)),
-        (plots.triangle_figure(shipped), (4.6, 4.4)),
+        (plots.nc_figure(shipped), (plots.WIDTH, 9.0)),
+        (plots.triangle_figure(shipped), (plots.WIDTH, 5.8)),
     ):
         assert isinstance(fig.canvas, FigureCanvasAgg)
         assert fig.get_facecolor() == (1.0, 1.0, 1.0, 1.0)

@@ -1,12 +1,16 @@
 """The book's figures: right panels, one curve per ε, white background, valid input only."""
 
+import io
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 import ufm
 from ufm import experiments as ex
-from ufm import plots
+from ufm import network, plots
+from ufm.experiments.discussion import imbalance_sweep
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,8 @@ def test_figure2_draws_the_distance_from_S_per_eps(sweep):
 
 def test_eps_scaling_states_the_fitted_slopes_in_its_legend(sweep):
     fig = plots.eps_scaling(sweep)
-    legend = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    (figure_legend,) = fig.legends
+    legend = [text.get_text() for text in figure_legend.get_texts()]
     slopes = [fit.slope for fit in sweep.fits()]
     assert len(legend) == 4
     for text, slope in zip(legend, slopes):
@@ -73,6 +78,108 @@ def test_plane_view_draws_the_paths_of_the_classifier_rows():
 def test_png_is_a_png_image(sweep):
     data = plots.png(plots.figure2(sweep.steps, sweep.distance_to_S[:, 0], sweep.eps))
     assert data.startswith(b"\x89PNG")
+
+
+def test_png_records_the_smallest_font_size_and_the_resolution():
+    fig, ax = plots.figure(4.0, 3.0)
+    ax.plot([0, 1], label="a line")
+    ax.legend(fontsize="small")  # 10 pt * 0.833
+    picture = Image.open(io.BytesIO(plots.png(fig, dpi=150)))
+    assert float(picture.text[plots.TEXT_SIZE_KEY]) == pytest.approx(8.33, abs=0.01)
+    assert picture.size == (600, 450) and picture.info["dpi"][0] == pytest.approx(150, abs=0.1)
+
+
+def test_image_is_shown_at_half_its_resolution_in_jupyter():
+    from IPython.core.formatters import DisplayFormatter
+
+    fig, _ = plots.figure(plots.WIDTH, 3.0)
+    shown = plots.image(fig)
+    data, metadata = DisplayFormatter().format(shown)
+    assert metadata == {"image/png": {"width": 520}}
+    assert Image.open(io.BytesIO(shown.data)).size == (1040, 600)
+    assert len(data["text/plain"]) < 40, "the plain-text form leaves the PNG out"
+
+
+def book_figures(sweep, run):
+    """The figures of the book's pages, with their names."""
+    steps, eps = sweep.steps, sweep.eps
+    history = {"epoch": run.steps, **{key: run.nc[key] for key in plots.NC_CURVES}}
+    imbalance = [imbalance_sweep(loss=loss, steps=200) for loss in ("cross_entropy", "squared")]
+    return {
+        "figure1": plots.figure1(steps, sweep.errors[:, 0], eps),
+        "figure2": plots.figure2(steps, sweep.distance_to_S[:, 0], eps),
+        "eps_scaling": plots.eps_scaling(sweep),
+        "nc_figure": plots.nc_figure(run, live=run, other=run),
+        "nc_history": plots.nc_history(history),
+        "triangle_figure": plots.triangle_figure(run),
+        "imbalance_figure": plots.imbalance_figure(imbalance),
+    }
+
+
+@pytest.fixture(scope="module")
+def figures(sweep):
+    return book_figures(sweep, network.load_checkpoints())
+
+
+FIGURES = [
+    "figure1",
+    "figure2",
+    "eps_scaling",
+    "nc_figure",
+    "nc_history",
+    "triangle_figure",
+    "imbalance_figure",
+]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_book_figures_are_of_the_book_width_with_no_text_below_10_pt(figures, name):
+    """At 342 px, the column of a phone, such a figure's smallest text is 9 CSS px high."""
+    fig = figures[name]
+    assert fig.get_figwidth() == plots.WIDTH
+    assert plots.smallest_text(fig) >= plots.SMALLEST_TEXT
+    assert plots.SMALLEST_TEXT * 342 / (72 * plots.WIDTH) >= 9
+
+
+def data_points(ax):
+    """Every drawn point of the lines and markers of ``ax``, in display coordinates."""
+    points = [line.get_xydata() for line in ax.lines if line.get_visible()]
+    points += [c.get_offsets() for c in ax.collections if c.get_visible()]
+    points = [p for p in points if len(p)]
+    return ax.transData.transform(np.vstack(points)) if points else np.empty((0, 2))
+
+
+def legends(fig):
+    return [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_no_legend_of_a_book_figure_covers_its_data(figures, name):
+    fig = figures[name]
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    boxes = [legend.get_window_extent(renderer) for legend in legends(fig)]
+    assert boxes, "the figure has a legend"
+    for ax in fig.axes:
+        frame = ax.get_window_extent(renderer)
+        for box in boxes:
+            assert not box.overlaps(frame), f"a legend of {name} overlaps the axes"
+        assert len(data_points(ax)) > 0
+
+
+def test_the_legend_of_the_triangles_stays_clear_of_them(figures):
+    """The bug of issue #13: the legend sat over the bottom of the triangles."""
+    fig = figures["triangle_figure"]
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    (legend,) = legends(fig)
+    box = legend.get_window_extent(renderer)
+    triangles = [line.get_window_extent(renderer) for line in ax.lines]
+    assert triangles
+    for triangle in triangles:
+        assert not box.overlaps(triangle)
+        assert box.y1 < triangle.y0, "the legend is below the triangles"
 
 
 def test_figure_without_subplot_arguments_has_one_axes_on_an_agg_canvas():

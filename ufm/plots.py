@@ -2,8 +2,14 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` with an Agg canvas and an opaque
 white background (readable in dark themes). Figures are not registered with pyplot, so they
-do not accumulate; show one in a notebook with ``IPython.display.Image(png(fig))`` or save it
-with ``fig.savefig(...)``.
+do not accumulate; show one in a notebook with :func:`image` (as the book does) or
+``IPython.display.Image(png(fig))``, or save it with ``fig.savefig(...)``.
+
+The book's figures are ``WIDTH`` inches wide (or less), their panels stacked one above the
+other, and no text on them is smaller than ``SMALLEST_TEXT`` points; legends stand outside
+the data. Shown at 100 CSS px per inch (:func:`image`), they fit a desktop's column, and a
+phone's column of 342 px shrinks them so that their smallest text is still 9 CSS px high
+(:func:`png` records that size in the image, and the book's browser tests check it).
 
 - :func:`figure1` – the three strong-collapse errors per iteration, one curve per ``ε``;
 - :func:`figure2` – the relative distance from S per iteration, one curve per ``ε``;
@@ -23,7 +29,7 @@ make their figures here too: with :func:`figure`, the labels (``ERROR_LABELS``,
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -46,6 +52,12 @@ DISTANCE_LABEL = r"$\|Z - \mathrm{proj}_S Z\|_E \,/\, \|Z\|_E$"
 RISK_LABEL = r"risk $R_e$"
 #: Title of the panel of the plane of the simplex.
 PLANE_TITLE = "the plane of the simplex"
+#: Width of the book's figures, in inches (shown 520 CSS px wide, or as wide as the column).
+WIDTH = 5.2
+#: The smallest font size on the book's figures, in points (matplotlib's ``"medium"``).
+SMALLEST_TEXT = 10.0
+#: Key of the PNG text chunk in which :func:`png` records the figure's smallest font size.
+TEXT_SIZE_KEY = "ufm:smallest-text-pt"
 #: Highest value shown on the logarithmic axes of :func:`descent_panels` (a diverging run
 #: passes 1e300 before it overflows).
 LOG_CEILING = 1e16
@@ -74,12 +86,102 @@ def figure(width=9.0, height=3.2, **subplots):
     return fig, fig.subplots(**subplots)
 
 
-def png(fig) -> bytes:
-    """The figure as PNG bytes (for ``IPython.display.Image``)."""
+def png(fig, dpi: float | None = None) -> bytes:
+    """The figure as PNG bytes (for ``IPython.display.Image``).
+
+    The PNG records the figure's smallest font size, in points, in a text chunk named
+    ``TEXT_SIZE_KEY`` (the book's tests read it to check that every figure's text is
+    legible as the page shows it), and its resolution in its ``pHYs`` chunk.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    dpi : float, optional
+        Pixels per inch; default the figure's own (100 unless set otherwise).
+    """
     _checks.instance(fig, Figure, "fig", "a matplotlib Figure")
+    dpi = fig.dpi if dpi is None else _checks.positive_float(dpi, "dpi")
+    smallest = smallest_text(fig)
     buffer = io.BytesIO()
-    fig.canvas.print_png(buffer)
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=dpi,
+        metadata={TEXT_SIZE_KEY: f"{smallest:.2f}"},
+    )
     return buffer.getvalue()
+
+
+def smallest_text(fig) -> float:
+    """The smallest font size, in points, of the text that ``fig`` draws (titles, labels,
+    tick labels, legends, annotations); ``inf`` for a figure without text.
+
+    The figure is drawn first, so that tick labels are in place.
+    """
+    _checks.instance(fig, Figure, "fig", "a matplotlib Figure")
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    sizes = [
+        text.get_fontsize()
+        for text in fig.findobj(Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    return float(min(sizes, default=np.inf))
+
+
+@dataclass(frozen=True)
+class FigurePNG:
+    """A figure as the book shows it: a PNG of twice the screen's resolution, shown at
+    100 CSS px per inch of figure (or narrower, as wide as the column), so that it stays
+    sharp on screens of high density. A notebook displays it (``_repr_png_`` gives the
+    width with the image, which Jupyter and the book's pages both honour).
+
+    Attributes
+    ----------
+    data : bytes
+        The PNG, from :func:`png`.
+    width : int
+        Width to show it at, in CSS px.
+    """
+
+    data: bytes = field(repr=False)
+    width: int
+
+    def _repr_png_(self):
+        return self.data, {"width": self.width}
+
+
+def image(fig) -> FigurePNG:
+    """The figure as the book shows it (see :class:`FigurePNG`): a PNG at 200 pixels per inch,
+    shown at 100 CSS px per inch."""
+    _checks.instance(fig, Figure, "fig", "a matplotlib Figure")
+    return FigurePNG(png(fig, dpi=200), round(fig.get_figwidth() * 100))
+
+
+def _legend_above(ax, ncols: int = 1):
+    """The legend of ``ax`` above it, outside the data, left-aligned and without a frame."""
+    return ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=ncols,
+        frameon=False,
+        borderaxespad=0.2,
+        handlelength=1.6,
+        columnspacing=1.0,
+    )
+
+
+def _legend_below(fig, ax, ncols: int = 1):
+    """The legend of ``ax`` below the figure's panels, outside the data."""
+    return fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=ncols,
+        frameon=False,
+        handlelength=1.6,
+        columnspacing=1.2,
+    )
 
 
 def rescale(*axes) -> None:
@@ -87,7 +189,10 @@ def rescale(*axes) -> None:
     its tick labels are powers of ten (and fit the frozen layout of a live experiment)."""
     for ax in axes:
         ax.relim()
-        ax.autoscale_view(scalex=ax.get_autoscalex_on())
+        # the 5% margins of a logarithmic axis around data near 1e308 overflow; PanelSet.fit
+        # then caps such an axis at LOG_CEILING
+        with np.errstate(over="ignore"):
+            ax.autoscale_view(scalex=ax.get_autoscalex_on())
         if ax.get_yscale() == "log":
             low, high = ax.get_ylim()
             if high < 100 * low:
@@ -124,7 +229,8 @@ def _curves(steps, values, eps, name):
 
 
 def figure1(steps, errors, eps):
-    """Figure 1: the three strong-collapse errors per iteration, one panel each.
+    """Figure 1: the three strong-collapse errors per iteration, one panel each, stacked,
+    with one legend of the ``ε`` above them.
 
     Parameters
     ----------
@@ -142,14 +248,19 @@ def figure1(steps, errors, eps):
     steps, errors, eps = _curves(steps, errors, eps, "errors")
     if errors.ndim != 3 or errors.shape[2] != 3:
         raise ValueError(f"errors has shape {errors.shape}; expected (E, T, 3)")
-    fig, axes = figure(12.0, 3.5, ncols=3, sharex=True)
+    fig, axes = figure(WIDTH, 7.4, nrows=3, sharex=True)
     for j, ax in enumerate(axes):
         for e, color, curve in zip(eps, _eps_colors(eps.size), errors[:, :, j]):
             ax.semilogy(steps, curve, color=color, label=eps_label(e))
         ax.set_title(ERROR_LABELS[j])
-        ax.set_xlabel("iteration $k$")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize="small")
+    axes[-1].set_xlabel("iteration $k$")
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside upper center",
+        ncols=min(eps.size, 2),
+        frameon=False,
+    )
     return fig
 
 
@@ -170,7 +281,7 @@ def figure2(steps, distance, eps):
     steps, distance, eps = _curves(steps, distance, eps, "distance")
     if distance.ndim != 2:
         raise ValueError(f"distance has shape {distance.shape}; expected (E, T)")
-    fig, ax = figure(6.5, 3.6)
+    fig, ax = figure(WIDTH, 4.4)
     for e, color, curve in zip(eps, _eps_colors(eps.size), distance):
         ax.semilogy(steps, curve, color=color, label=eps_label(e))
         ax.axhline(e, color=color, lw=0.8, ls=":")
@@ -178,7 +289,7 @@ def figure2(steps, distance, eps):
     ax.set_ylabel(DISTANCE_LABEL)
     ax.set_title(r"distance from $S$ (dotted: the level $\varepsilon$)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", ncols=2)
+    _legend_below(fig, ax, ncols=2)
     return fig
 
 
@@ -202,7 +313,7 @@ def eps_scaling(sweep: EpsSweep):
     final = sweep.final
     labels = (*ERROR_LABELS, r"distance from $S$")
     markers = ("o", "s", "^", "D")
-    fig, ax = figure(6.5, 4.2)
+    fig, ax = figure(WIDTH, 5.4)
     grid = np.geomspace(sweep.eps.min(), sweep.eps.max(), 50)
     for j, (fit, label, marker) in enumerate(zip(fits, labels, markers)):
         color = f"C{j}"
@@ -212,7 +323,7 @@ def eps_scaling(sweep: EpsSweep):
     ax.set_xlabel(r"size of the random start $\varepsilon$")
     ax.set_ylabel(f"value after {int(sweep.steps[-1])} iterations")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small")
+    _legend_below(fig, ax)
     return fig
 
 
@@ -294,7 +405,8 @@ def update_plane(ax, artists: dict, view: PlaneView, upto: int | None = None) ->
 
 
 def plane_view(view: PlaneView):
-    """Paths of the classifier rows and scaled class means in the plane of the simplex.
+    """Paths of the classifier rows and scaled class means in the plane of the simplex, with
+    the legend below the plane.
 
     Parameters
     ----------
@@ -306,8 +418,10 @@ def plane_view(view: PlaneView):
     matplotlib.figure.Figure
     """
     _checks.instance(view, PlaneView, "view", "a PlaneView (from ufm.experiments.simplex_plane)")
-    fig, ax = figure(4.2, 4.2)
+    fig, ax = figure(4.2, 4.8)
     update_plane(ax, plane_artists(ax, view.W.shape[1]), view)
+    ax.get_legend().remove()
+    _legend_below(fig, ax, ncols=2)
     return fig
 
 
@@ -506,8 +620,8 @@ def descent_panels(
 
 
 def imbalance_figure(sweeps):
-    """Minority and majority cosines, and the minority/majority norm ratio, against the
-    imbalance ratio, one line style per sweep (a static figure).
+    """Minority and majority cosines (top), and the minority/majority norm ratio (bottom),
+    against the imbalance ratio, one line style per sweep (a static figure).
 
     Parameters
     ----------
@@ -520,7 +634,7 @@ def imbalance_figure(sweeps):
     what = "a sequence of ImbalanceSweep (from ufm.experiments.imbalance_sweep)"
     for sweep in _checks.instance(sweeps, (list, tuple), "sweeps", what):
         _checks.instance(sweep, ImbalanceSweep, "sweeps", what)
-    fig, (ax_cos, ax_norm) = figure(10.0, 3.5, ncols=2)
+    fig, (ax_cos, ax_norm) = figure(WIDTH, 7.6, nrows=2, sharex=True)
     for sweep, style in zip(sweeps, ("-", "--", ":", "-.")):
         label = f"{LOSS_NAMES[sweep.loss]}, λ = {sweep.lam:g}"
         ax_cos.semilogx(
@@ -548,10 +662,10 @@ def imbalance_figure(sweeps):
     ax_cos.set_ylabel("final cosine between the two rows")
     ax_norm.set_ylabel("minority / majority row norm")
     ax_norm.set_ylim(bottom=0)
+    ax_norm.set_xlabel(r"imbalance $N_{\mathrm{major}} / N_{\mathrm{minor}}$")
     for ax in (ax_cos, ax_norm):
-        ax.set_xlabel(r"imbalance $N_{\mathrm{major}} / N_{\mathrm{minor}}$")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="xx-small")
+        _legend_above(ax)
     return fig
 
 
@@ -566,11 +680,18 @@ NC_CURVES = {
 }
 
 
+def _nc_panels():
+    """Four panels stacked on a shared x-axis (NC1, NC2, NC3, NC4), for :func:`nc_history`
+    and :func:`nc_figure`."""
+    fig, axes = figure(WIDTH, 9.0, nrows=4, sharex=True)
+    return fig, axes
+
+
 def nc_history(history: dict):
     """NC1–NC4 against the epoch, from :meth:`ufm.NCTracker.history` (or any dict with an
-    ``"epoch"`` array and arrays of the keys of :func:`ufm.nc_metrics`): four panels, NC1,
-    NC2 and NC3 on logarithmic axes; a measure absent from the history leaves its panel
-    with a note.
+    ``"epoch"`` array and arrays of the keys of :func:`ufm.nc_metrics`): four panels stacked,
+    NC1, NC2 and NC3 on logarithmic axes, each with its legend above it; a measure absent
+    from the history leaves its panel with a note.
 
     Returns
     -------
@@ -580,21 +701,21 @@ def nc_history(history: dict):
     if "epoch" not in history or len(history["epoch"]) == 0:
         raise ValueError("history has no records: call NCTracker.record first")
     epochs = np.asarray(history["epoch"])
-    fig, axes = figure(11.0, 6.2, nrows=2, ncols=2)
-    panels = dict(zip(NC_CURVES, (axes[0, 0], axes[0, 1], axes[0, 1], axes[1, 0], axes[1, 1])))
+    fig, axes = _nc_panels()
+    panels = dict(zip(NC_CURVES, (axes[0], axes[1], axes[1], axes[2], axes[3])))
     for key, ax in panels.items():
         values = np.asarray(history.get(key, np.full(epochs.shape, np.nan)), dtype=float)
         shown = np.isfinite(values) & (values > 0 if key != "nc4" else True)
         if shown.any():
             label, color = NC_CURVES[key]
             ax.plot(epochs[shown], values[shown], color=color, marker=".", label=label)
-            ax.legend(fontsize="small")
+            _legend_above(ax)
         elif not ax.lines:
             ax.text(0.5, 0.5, f"{key} not recorded", transform=ax.transAxes, ha="center")
         if key != "nc4" and ax.lines:
             ax.set_yscale("log")
-        ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("epoch")
     return fig
 
 
@@ -605,11 +726,12 @@ def nc_figure(
 ):
     """NC1–NC4 against training steps, as in Papyan, Han and Donoho's figures.
 
-    Four panels on a logarithmic step axis (linear below 1): NC1; the two NC2 measures;
-    NC3; NC4 with the training and test errors. A dashed line marks the first step from
-    which the training error stays zero. With ``live``, that run's checkpoints are drawn
-    as crosses on top; with ``other`` (for example the run without weight decay), its NC1,
-    NC2 and NC3 are drawn as thin grey lines.
+    Four panels stacked on a logarithmic step axis (linear below 1), each with its legend
+    above it: NC1; the two NC2 measures; NC3; NC4 with the training and test errors. A
+    dashed line marks the first step from which the training error stays zero. With
+    ``live``, that run's checkpoints are drawn as crosses on top; with ``other`` (for
+    example the run without weight decay), its NC1, NC2 and NC3 are drawn as thin grey
+    lines.
 
     Returns
     -------
@@ -620,8 +742,8 @@ def nc_figure(
     for name, value in (("live", live), ("other", other)):
         if value is not None:
             network._check_run(value, name)
-    fig, axes = figure(11.0, 6.2, nrows=2, ncols=2)
-    (ax1, ax2), (ax3, ax4) = axes
+    fig, axes = _nc_panels()
+    ax1, ax2, ax3, ax4 = axes
     k = run.steps
     for ax, key in zip((ax1, ax2, ax2, ax3, ax4), NC_CURVES):
         ax.plot(k, run.nc[key], color=NC_CURVES[key][1], label=NC_CURVES[key][0])
@@ -645,15 +767,14 @@ def nc_figure(
         ax.set_yscale("log")
     ax4.set_yscale("symlog", linthresh=1e-3, linscale=0.5)
     ax4.set_ylim(0, 1)
-    for ax in axes.flat:
+    for ax in axes:
         ax.set_xscale("symlog", linthresh=1, linscale=0.3)
         ax.set_xlim(0, k[-1])
         if run.zero_error_from is not None:
             ax.axvline(run.zero_error_from, color="0.3", ls="--", lw=1)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="lower left")
-    for ax in axes[1]:
-        ax.set_xlabel("training step (full batch)")
+        _legend_above(ax)
+    ax4.set_xlabel("training step (full batch)")
     return fig
 
 
@@ -692,7 +813,7 @@ def triangle_figure(run: network.DigitsRun, classes=(0, 1, 2), steps=None):
         )
     index = [int(np.flatnonzero(run.steps == s)[0]) for s in steps]
 
-    fig, ax = figure(4.6, 4.4)
+    fig, ax = figure(WIDTH, 5.8)
     ideal = np.array([[0, 1], [-np.sqrt(3) / 2, -0.5], [np.sqrt(3) / 2, -0.5], [0, 1]])
     ax.plot(ideal[:, 0], ideal[:, 1], color="0.4", ls="--", lw=1.5, label="regular simplex")
     shades = np.linspace(0.25, 1.0, len(index))
@@ -708,12 +829,10 @@ def triangle_figure(run: network.DigitsRun, classes=(0, 1, 2), steps=None):
             label=f"step {step}",
         )
     for c, (x, y) in zip(classes, coords[index[-1]]):
-        ax.annotate(
-            f"digit {c}", (x, y), textcoords="offset points", xytext=(6, 6), fontsize="small"
-        )
+        ax.annotate(f"digit {c}", (x, y), textcoords="offset points", xytext=(6, 6))
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.legend(fontsize="x-small", loc="lower center", ncols=2)
-    ax.set_title("three class means in their plane", fontsize="medium")
+    _legend_below(fig, ax, ncols=3)
+    ax.set_title("three class means in their plane")
     return fig
