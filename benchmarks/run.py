@@ -9,7 +9,10 @@
 (e) a realistic size, C = 1000, N = 1000, p = 512, beside quoted GPU figures;
 (f) every explorer of the static pages (ufm/js) in headless Chromium: one update (compute and
     draw) at its default settings and at its maxima, beside the Python explorer at the same
-    settings.
+    settings;
+(g) NC1–NC4 of 10^6 samples (p = 512, C = 1000, float64) streamed through ufm.NCAccumulator
+    in batches made on the fly (two passes), with the peak memory, beside ufm.nc_metrics on
+    all the samples at once at the largest size that fits (10^5).
 
 Run from the repository root (``make bench``)::
 
@@ -17,6 +20,7 @@ Run from the repository root (``make bench``)::
     python benchmarks/run.py --only a,b,e     # some parts (results.json is not written)
     python benchmarks/run.py --quick          # a fast smoke run (results.json is not written)
     python benchmarks/run.py --table benchmarks/results.json   # the README table, from a saved run
+    python benchmarks/run.py --only g --update benchmarks/results.json   # rerun one part of it
 
 Timings are wall-clock seconds; each is the best of a few repeats, interleaved between the
 implementations compared (widgets: the median). PyTorch is optional: without it the
@@ -67,6 +71,7 @@ TARGETS = {
     "e_ms_per_step": min(GPU_QUOTED_MS.values()),
     "f_defaults_ms": 30.0,
     "f_maxima_ms": 200.0,
+    "g_peak_gib": 1.0,
 }
 #: Debian's Chromium, which part (f) drives through Playwright.
 CHROMIUM = Path(os.environ.get("UFM_CHROMIUM", "/usr/bin/chromium"))
@@ -477,6 +482,164 @@ def part_f(quick):
     return {"chromium": CHROMIUM.name, "rows": rows}
 
 
+#: Part (g): the sizes, full and ``--quick``. ``compare_n`` samples are measured both ways.
+STREAM_SIZES = {
+    False: {"n": 1_000_000, "compare_n": 100_000, "p": 512, "C": 1000, "batch": 10_000},
+    True: {"n": 40_000, "compare_n": 20_000, "p": 128, "C": 100, "batch": 10_000},
+}
+
+
+def stream_problem(p, C, seed=0):
+    """The class centres, classifier and bias of part (g): a classifier near the nearest
+    class centre (``W h + b`` ranks classes by ``-||h - w_c||^2/2``, with ``w_c`` a perturbed
+    centre), so NC4 is small but not zero."""
+    rng = np.random.default_rng(seed)
+    centres = 0.3 * rng.standard_normal((C, p))
+    W = centres + 0.05 * rng.standard_normal((C, p))
+    return centres, W, -0.5 * np.sum(W * W, axis=1)
+
+
+def stream_batches(centres, n, batch, seed=0):
+    """``(features, labels)`` of ``n`` samples, ``batch`` at a time, as a PyTorch loader
+    gives them (features ``(m, p)``, float64): labels uniform over the classes, features the
+    centre of their class plus standard normal noise. Batch ``k`` is made from the seed
+    ``(seed, k)``, so a second pass sees the same samples without keeping them."""
+    C, p = centres.shape
+    for k, start in enumerate(range(0, n, batch)):
+        rng = np.random.default_rng([seed, k])
+        m = min(batch, n - start)
+        labels = rng.integers(0, C, m)
+        yield centres[labels] + rng.standard_normal((m, p)), labels
+
+
+def _rss_bytes():
+    """The resident memory of this process now (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak_rss_bytes():
+    """The largest resident memory of this process so far (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def stream_child(n, p, C, batch):
+    """Run in a fresh process by :func:`part_g`: NC1–NC4 of ``n`` samples with
+    ``ufm.NCAccumulator``, batch by batch, and the NC4 pass that NCAccumulator documents
+    (the same batches again, with the final means). Seconds in ufm's calls alone and with
+    the making of the batches; the growth of the peak resident memory from the start (the
+    whole process: Python, numpy, the batches, ufm) and the peak of numpy's allocations
+    (tracemalloc)."""
+    import tracemalloc
+
+    centres, W, b = stream_problem(p, C)
+    base = _rss_bytes()
+    tracemalloc.start()
+    in_ufm = 0.0
+    start = time.perf_counter()
+    acc = ufm.NCAccumulator(C, p, layout="samples_by_features")
+    for features, labels in stream_batches(centres, n, batch):
+        t = time.perf_counter()
+        acc.update(features, labels)
+        in_ufm += time.perf_counter() - t
+    t = time.perf_counter()
+    out = acc.metrics(W, b)
+    second = acc.nc4_pass(W, b)
+    in_ufm += time.perf_counter() - t
+    for features, labels in stream_batches(centres, n, batch):
+        t = time.perf_counter()
+        second.update(features, labels)
+        in_ufm += time.perf_counter() - t
+    out["nc4"] = second.result()
+    total = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "seconds": in_ufm,
+        "seconds_with_batches": total,
+        "peak_rss_growth_bytes": _peak_rss_bytes() - base,
+        "peak_traced_bytes": traced,
+        "metrics": out,
+    }
+
+
+def in_memory_child(n, p, C, batch):
+    """Run in a fresh process by :func:`part_g`: ``ufm.nc_metrics`` on the same ``n``
+    samples as :func:`stream_child`, all in memory as ``(p, n)``. Seconds of the call; the
+    bytes of the features and the peak of numpy's allocations during the call beyond them
+    (tracemalloc), and the growth of the peak resident memory from the start."""
+    import tracemalloc
+
+    centres, W, b = stream_problem(p, C)
+    base = _rss_bytes()
+    tracemalloc.start()
+    H, y = np.empty((p, n)), np.empty(n, dtype=np.int64)
+    for k, (features, labels) in enumerate(stream_batches(centres, n, batch)):
+        H[:, k * batch : k * batch + labels.size] = features.T
+        y[k * batch : k * batch + labels.size] = labels
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    start = time.perf_counter()
+    out = ufm.nc_metrics(H, y, W, b)
+    seconds = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1] - before
+    tracemalloc.stop()
+    return {
+        "seconds": seconds,
+        "features_bytes": H.nbytes,
+        "peak_traced_beyond_features_bytes": traced,
+        "peak_rss_growth_bytes": _peak_rss_bytes() - base,
+        "metrics": out,
+    }
+
+
+def in_child(function, **kwargs):
+    """``function(**kwargs)`` of this module run in a fresh Python process (so that its
+    peak memory is its own), its result read back as JSON."""
+    code = (
+        f"import json, run; print(json.dumps(run.{function.__name__}(**{kwargs!r}), default=float))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def part_g(quick):
+    """NC1–NC4 streamed through NCAccumulator at n = 10^6, p = 512, C = 1000, with its peak
+    memory; and at n = 10^5 beside nc_metrics on all the samples at once."""
+    size = STREAM_SIZES[quick]
+    p, C, batch = size["p"], size["C"], size["batch"]
+    large = in_child(stream_child, n=size["n"], p=p, C=C, batch=batch)
+    small = in_child(stream_child, n=size["compare_n"], p=p, C=C, batch=batch)
+    memory = in_child(in_memory_child, n=size["compare_n"], p=p, C=C, batch=batch)
+    gap = max(
+        abs(small["metrics"][k] - v) / max(abs(v), 1e-300) for k, v in memory["metrics"].items()
+    )
+    gib = 2**30
+    print(
+        f"(g) n = {size['n']:,}: {large['seconds']:.1f} s in ufm "
+        f"({large['seconds_with_batches']:.1f} s with the batches), peak memory "
+        f"{large['peak_rss_growth_bytes'] / gib:.2f} GiB; n = {size['compare_n']:,}: "
+        f"streamed {small['seconds']:.1f} s, nc_metrics {memory['seconds']:.1f} s"
+    )
+    return {
+        "setup": {**size, "dtype": "float64", "passes": 2},
+        "streamed": large,
+        "compare": {
+            "n": size["compare_n"],
+            "streamed": small,
+            "nc_metrics": memory,
+            "ratio_time": small["seconds"] / memory["seconds"],
+            "max_relative_difference": gap,
+        },
+        "peak_gib": large["peak_rss_growth_bytes"] / gib,
+        "in_memory_features_gib_at_n": 8 * p * size["n"] / gib,
+    }
+
+
 def check_targets(results):
     """Each target with the measured value and whether it is met."""
     rows = []
@@ -544,6 +707,14 @@ def check_targets(results):
             "(f) slowest static explorer at maxima, median ms",
             max(r["maxima"]["total_ms"] for r in f["rows"]),
             TARGETS["f_maxima_ms"],
+            "lower",
+        )
+    g = results.get("g")
+    if g:
+        add(
+            f"(g) streamed NC1–NC4 of {g['setup']['n']:,} samples, peak memory, GiB",
+            g["peak_gib"],
+            TARGETS["g_peak_gib"],
             "lower",
         )
     return rows
@@ -645,6 +816,24 @@ def report(results):
                 )
         else:
             lines.append(f"(f) {f['skipped']}")
+    g = results.get("g")
+    if g:
+        s, x, cmp = g["setup"], g["streamed"], g["compare"]
+        lines.append(
+            f"(g) NC1–NC4 streamed through NCAccumulator, p = {s['p']}, C = {s['C']}, "
+            f"batches of {s['batch']:,}, float64, two passes"
+        )
+        lines.append(
+            f"    n = {s['n']:<9,} streamed   {x['seconds']:8.1f} s in ufm "
+            f"({x['seconds_with_batches']:.1f} s with making the batches), peak memory "
+            f"{g['peak_gib']:.2f} GiB (all in memory: {g['in_memory_features_gib_at_n']:.1f} "
+            "GiB for the features alone)"
+        )
+        lines.append(
+            f"    n = {cmp['n']:<9,} streamed   {cmp['streamed']['seconds']:8.1f} s, "
+            f"nc_metrics {cmp['nc_metrics']['seconds']:.1f} s: ratio {cmp['ratio_time']:.2f}; "
+            f"largest relative difference {cmp['max_relative_difference']:.1e}"
+        )
     lines.append("")
     lines.append("Targets:")
     for t in results["targets"]:
@@ -659,7 +848,7 @@ def markdown_table(results):
     """The summary table for the README, in Markdown, from saved results."""
     m = results["machine"]
     rows = []
-    a, b, c, d, e, f = (results.get(k) for k in "abcdef")
+    a, b, c, d, e, f, g = (results.get(k) for k in "abcdefg")
     if a:
         steps = a["setup"]["steps"]
         rows.append(
@@ -724,6 +913,16 @@ def markdown_table(results):
                 f"{worst_m['maxima']['python_ms']:.0f} ms; targets 30 ms and 200 ms",
             )
         )
+    if g:
+        rows.append(
+            (
+                f"(g) NC1–NC4 streamed, n = {g['setup']['n']:,}, p = {g['setup']['p']}, "
+                f"C = {g['setup']['C']}",
+                f"{g['streamed']['seconds']:.0f} s, peak memory {g['peak_gib']:.2f} GiB",
+                f"nc_metrics at n = {g['compare']['n']:,}: streamed/in memory "
+                f"{g['compare']['ratio_time']:.2f}×; target 1 GiB",
+            )
+        )
     lines = [
         f"Measured on {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']} "
         f"({m['blas']}), {m['date']}, "
@@ -738,9 +937,15 @@ def markdown_table(results):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated parts, e.g. a,b,e")
+    parser.add_argument("--only", default="a,b,c,d,e,f,g", help="comma-separated parts, e.g. a,b,e")
     parser.add_argument("--quick", action="store_true", help="fewer steps and sizes (smoke run)")
     parser.add_argument("--output", type=Path, default=None, help="where to write the JSON results")
+    parser.add_argument(
+        "--update",
+        type=Path,
+        default=None,
+        help="put the parts run into this saved results file, keeping its other parts",
+    )
     parser.add_argument(
         "--table",
         type=Path,
@@ -751,16 +956,35 @@ def main(argv=None):
     if args.table is not None:
         print(markdown_table(json.loads(args.table.read_text())))
         return
+    if args.update is not None and args.quick:
+        parser.error("--update keeps full runs only; run it without --quick")
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     results = {"machine": machine(), "quick": args.quick, "parts": parts}
-    runners = {"a": part_a, "b": part_b, "c": part_c, "d": part_d, "e": part_e, "f": part_f}
+    runners = {
+        "a": part_a,
+        "b": part_b,
+        "c": part_c,
+        "d": part_d,
+        "e": part_e,
+        "f": part_f,
+        "g": part_g,
+    }
     for part in parts:
         print(f"running ({part}) ...", flush=True)
         results[part] = runners[part](args.quick)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    output = args.output
+    if args.update is not None:
+        saved = json.loads(args.update.read_text())
+        for part in parts:
+            # When and under what load this part was measured, beside the saved run's own.
+            run = {k: results["machine"][k] for k in ("date", "load_average_at_start")}
+            run["load_average_at_end"] = results["machine"]["load_average_at_end"]
+            saved[part] = {**results[part], "measured": run}
+        saved["parts"] = [p for p in runners if p in saved]
+        results, output = saved, args.update
     results["targets"] = check_targets(results)
     print(report(results))
-    output = args.output
     if output is None and not args.quick and set(parts) == set(runners):
         output = HERE / "results.json"
     if output is not None:

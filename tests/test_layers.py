@@ -25,6 +25,8 @@ CORE = {
     "spectrum",
     "extensions",
     "network",
+    "streaming",
+    "conventions",
 }
 LAYERS = {"core": 0, "experiments": 1, "plots": 2, "views": 3}
 

@@ -376,3 +376,30 @@ def test_bad_classifier():
         second.update(X[:3], y)
     with pytest.raises(ValueError, match="labels_batch"):
         second.update(X, y[:-1])
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_state_does_not_depend_on_the_memory_order_of_a_batch(layout):
+    """A batch in C order, in Fortran order or a strided view gives the same state, bit for
+    bit: update works on a contiguous copy of one row per sample when it needs one."""
+    rng = np.random.default_rng(12)
+    X, y, W, b = data(rng, C=5, p=7, n=120)
+    states = []
+    for order in ("C", "F", "view"):
+        acc = ufm.NCAccumulator(5, 7, layout=layout)
+        for sl in (slice(0, 37), slice(37, 120)):
+            batch = X[:, sl].T if layout == "samples_by_features" else X[:, sl]
+            if order == "view":
+                wide = np.zeros((2 * batch.shape[0], batch.shape[1]))
+                wide[::2] = batch
+                batch = wide[::2]
+            else:
+                batch = np.array(batch, order=order)
+            acc.update(batch, y[sl])
+        states.append((acc.counts, acc.means, acc.scatter, acc.within))
+    for state in states[1:]:
+        for a, b_ in zip(states[0], state, strict=True):
+            assert np.array_equal(a, b_)
+    ref = ufm.nc_metrics(X, y, W, b)
+    out = acc.metrics(W, b)
+    assert max(abs(out[k] - ref[k]) / abs(ref[k]) for k in out) < 1e-10

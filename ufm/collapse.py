@@ -416,8 +416,8 @@ def nc_metrics(features, labels, W=None, b=None, *, variants: bool = False) -> d
     (chapter *Neural collapse, observed*, ``book/observed.ipynb``); at strong collapse all
     of them vanish, ``thm-collapse-is-nc`` (results chapter, ``book/results.ipynb``).
 
-    Conventions (the table *The same names, different numbers* in ``book/observed.ipynb``
-    compares them with other codebases):
+    Conventions (:mod:`ufm.conventions` and its table in the appendix ``book/measure.ipynb``
+    relate them to other codebases):
 
     - class means ``μ_c``; the global mean ``μ_G`` is the *mean of the class means*
       (not the sample mean, which differs when classes are imbalanced);
@@ -442,7 +442,7 @@ def nc_metrics(features, labels, W=None, b=None, *, variants: bool = False) -> d
     variants that other public code reports (names below: the notebook that accompanies
     Papyan, Han and Donoho; ``rhubarbwu/neural-collapse``; ``tding1/Neural-Collapse``, the
     code of Zhu et al. 2021). They use this function's ``μ_G`` (mean of the class means)
-    where those codebases use the mean of all samples: the same numbers on balanced
+    where some codebases use the mean of all samples: the same numbers on balanced
     classes. ``P = I_C - 11^T/C``, ``||P||_F = sqrt(C - 1)``; ``w_c`` is row ``c`` of ``W``.
     Each is 0 under exact collapse unless said otherwise.
 
@@ -454,7 +454,8 @@ def nc_metrics(features, labels, W=None, b=None, *, variants: bool = False) -> d
       ``variability_cdnv``);
     - ``nc2_cos_std``: population standard deviation, over pairs ``c < c'``, of
       ``cos(μ_c - μ_G, μ_c' - μ_G)`` (the *equiangularity* curve of Papyan, Han and
-      Donoho; a sample standard deviation is larger by ``sqrt(K/(K-1))``, ``K = C(C-1)/2``);
+      Donoho's Figure 3, which their notebook does not compute; a sample standard
+      deviation is larger by ``sqrt(K/(K-1))``, ``K = C(C-1)/2``);
     - ``nc2_etf``: ``||M^T M/||M^T M||_F - P/||P||_F||_F`` (rhubarbwu's
       ``simplex_etf_error``);
     - ``nc2_equinorm_W`` (needs ``W``): std/mean of ``||w_c||`` (the notebook's
