@@ -3,10 +3,10 @@
 A test module declares ``pytest_plugins = ["browser"]`` and asks for ``serve`` (a local
 HTTP server of a folder), ``browser`` (a Chromium context whose every request to another
 address than the local server is aborted and recorded in ``network``) and opens pages with
-:class:`Visit`. :data:`MISSING` / :data:`REQUIRED` are shared too:
-a module marks itself with ``pytestmark = browser.needs_browser``, so it is skipped, with
-the reason in the test summary, when Playwright or Chromium is missing, except where
-``UFM_REQUIRE_BROWSER`` is set (as .ci/run does): there it fails.
+:class:`Visit`, or with the lighter :class:`Load`. :data:`MISSING` / :data:`REQUIRED` are
+shared too: a module marks itself with ``pytestmark = browser.needs_browser``, so it is
+skipped, with the reason in the test summary, when Playwright or Chromium is missing, except
+where ``UFM_REQUIRE_BROWSER`` is set (as .ci/run does): there it fails.
 
 PYTEST_DONT_REWRITE: the test modules import this module before pytest registers it as a
 plugin.
@@ -177,3 +177,39 @@ class Visit:
 
     def close(self):
         self.page.close()
+
+
+class Load:
+    """A page opened once everything it needs is in place (loaded, math typeset,
+    explorers drawn, the layout script run), with what went wrong meanwhile.
+
+    Lighter than :class:`Visit`: it does not wait for the network to fall idle, which
+    Chromium does not always report (everything the book loads is local and in by "load").
+    """
+
+    def __init__(self, context, network, url):
+        self.errors = []
+        network.blocked.clear()
+        self.page = page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"),
+        )
+        page.goto(url, wait_until="load")
+        page.evaluate(READY)
+
+    def close(self):
+        self.page.close()
+
+
+READY = """async () => {
+    const mathjax = window.MathJax;
+    if (mathjax && mathjax.startup && mathjax.startup.promise) await mathjax.startup.promise;
+    await Promise.all(Array.from(document.querySelectorAll("[data-ufm-explorer]"))
+        .map(e => e.ufm ? e.ufm.ready : null));
+    for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
+    await new Promise(r => setTimeout(r, 50));
+    for (let i = 0; i < 2; i++) await new Promise(r => requestAnimationFrame(r));
+}"""

@@ -449,7 +449,7 @@ def book_sources() -> dict[str, str]:
         elif path.suffix == ".ipynb":
             nb = nbformat.read(path, as_version=4)
             texts[str(path.relative_to(ROOT))] = "\n".join(c.source for c in nb.cells)
-    api = (BOOK / "api.md").read_text()
+    api = "\n".join(p.read_text() for p in [BOOK / "api.md", *sorted(BOOK.glob("api/*.md"))])
     for module in sorted(set(re.findall(r"automodule:: (ufm[.\w]*)", api))):
         mod = importlib.import_module(module)
         docs = [inspect.getdoc(mod) or ""]

@@ -17,21 +17,39 @@ load each:
   each click's default, following the link, after every handler has run);
 - the console stays free of errors throughout.
 
+On a chapter, hovering over a reference to a result or over a citation shows a preview of
+what it points to (sphinx-tippy with the vendored tippy.js, ``book/_ext/book_previews.py``).
+
 ``book/_static/layout/ufm-layout.js`` puts the hints and the fixes in place.
+
+And the text of every figure reads at both widths: its smallest text is at least
+``LEGIBLE[device]`` CSS px high as the page shows it. For a PNG (made by
+:func:`ufm.plots.png`, which records the figure's smallest font size in the image), that is
+the font size in points × the image's pixels per inch / 72 × its shown width / its width
+in pixels; for the explorers' SVG (``ufm/js/plot.js``), the computed font size of each text
+× the scale of the SVG on the screen.
 """
 
+import base64
+import io
 import re
+from urllib.parse import unquote, urlparse
 
 import nbformat
 import pytest
 from book_build import ROOT, toc_documents
-from browser import launch_context, needs_browser
+from browser import Load, launch_context, needs_browser
+
+from ufm import plots
 
 pytest_plugins = ["book_build", "browser"]
 pytestmark = [needs_browser, pytest.mark.build]
 
 DOCUMENTS = list(toc_documents())
 WIDTHS = {"desktop": 1280, "phone": 390}
+#: The smallest legible text on a figure, in CSS px, on each device: 9 px on a phone, which
+#: is held close, 10 px on a desktop.
+LEGIBLE = {"desktop": 10.0, "phone": 9.0}
 #: The longest code line of the book's own chapters (the column holds about 88 characters).
 MAX_CODE_LINE = 88
 
@@ -147,42 +165,6 @@ def cases():
             yield pytest.param(document, device, id=f"{document}-{device}")
 
 
-class Load:
-    """A page opened once everything it needs is in place (loaded, math typeset,
-    explorers drawn, the layout script run), with what went wrong meanwhile.
-
-    Lighter than ``browser.Visit``: it does not wait for the network to fall idle, which
-    Chromium does not always report (everything the book loads is local and in by "load").
-    """
-
-    def __init__(self, context, network, url):
-        self.errors = []
-        network.blocked.clear()
-        self.page = page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-        page.on(
-            "response",
-            lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"),
-        )
-        page.goto(url, wait_until="load")
-        page.evaluate(READY)
-
-    def close(self):
-        self.page.close()
-
-
-READY = """async () => {
-    const mathjax = window.MathJax;
-    if (mathjax && mathjax.startup && mathjax.startup.promise) await mathjax.startup.promise;
-    await Promise.all(Array.from(document.querySelectorAll("[data-ufm-explorer]"))
-        .map(e => e.ufm ? e.ufm.ready : null));
-    for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
-    await new Promise(r => setTimeout(r, 50));
-    for (let i = 0; i < 2; i++) await new Promise(r => requestAnimationFrame(r));
-}"""
-
-
 @pytest.fixture(scope="module")
 def phone(playwright, tmp_path_factory, network):
     """A Chromium context as wide as a phone (390 px), network blocked like ``browser``."""
@@ -249,6 +231,150 @@ def test_search_snippets_show_no_tex_and_no_hidden_code(query, built_book, serve
         assert "json.loads" not in text and "\\(" not in text and "\\Fnorm" not in text
         assert "Numbers" in text or "numbers" in text  # the visible prose is still there
         assert not visit.errors, visit.errors
+    finally:
+        visit.close()
+
+
+#: The figures of the article as shown: every visible image (its address, its width in
+#: pixels and as shown) and every SVG with text, outside formulas (the smallest text as
+#: shown: computed font size times the SVG's scale on the screen).
+FIGURES = """() => {
+    const article = document.querySelector("main article, .bd-article");
+    const shown = e => e.checkVisibility({visibilityProperty: true, opacityProperty: true})
+        && e.getBoundingClientRect().width > 0;
+    const place = e => {
+        const explorer = e.closest("[data-ufm-explorer]");
+        const figure = e.closest("figure[id]");
+        return explorer ? `explorer ${explorer.dataset.ufmExplorer}`
+            : figure ? `figure ${figure.id}` : (e.alt || "").slice(0, 40) || "an image";
+    };
+    const images = Array.from(article.querySelectorAll("img")).filter(shown).map(img => ({
+        name: place(img), src: img.currentSrc, natural: img.naturalWidth,
+        width: img.getBoundingClientRect().width,
+    }));
+    const svgs = [];
+    for (const svg of article.querySelectorAll("svg")) {
+        if (svg.closest("mjx-container") || !shown(svg)) continue;
+        let smallest = Infinity, text = "";
+        for (const t of svg.querySelectorAll("text")) {
+            if (!t.textContent.trim() || !t.getBoundingClientRect().height) continue;
+            const m = t.getScreenCTM();
+            const size = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+            if (size < smallest) { smallest = size; text = t.textContent.trim(); }
+        }
+        if (smallest < Infinity) svgs.push({name: place(svg), smallest, text});
+    }
+    return {images, svgs};
+}"""
+
+
+def png_bytes(src, html):
+    """The bytes of an image of the built book, from its ``data:`` or local address."""
+    if src.startswith("data:"):
+        return base64.b64decode(src.split(",", 1)[1])
+    return (html / unquote(urlparse(src).path).lstrip("/")).read_bytes()
+
+
+def text_height(image, html):
+    """The height in CSS px of the smallest text of an image as shown, or None if the
+    image does not record its smallest font size."""
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(png_bytes(image["src"], html)))
+    points = getattr(picture, "text", {}).get(plots.TEXT_SIZE_KEY)
+    if points is None or "dpi" not in picture.info:
+        return None
+    pixels = float(points) * picture.info["dpi"][0] / 72
+    return pixels * image["width"] / image["natural"]
+
+
+def has_figures(html_page):
+    text = html_page.read_text(encoding="utf-8")
+    return any(tag in text for tag in ("<img", "<svg", "data-ufm-explorer"))
+
+
+@pytest.mark.parametrize(("document", "device"), list(cases()))
+def test_the_text_of_every_figure_is_legible(
+    document, device, built_book, serve, browser, phone, network
+):
+    """Every figure of the page, as shown, has no text smaller than ``LEGIBLE[device]``."""
+    page_file = built_book.page(document)
+    if not has_figures(page_file):
+        return  # no image, no SVG, no explorer: nothing to read
+    context = phone if device == "phone" else browser
+    visit = Load(context, network, serve(built_book.html) + f"{document}.html")
+    try:
+        found = visit.page.evaluate(FIGURES)
+    finally:
+        visit.close()
+    least = LEGIBLE[device]
+    problems = []
+    for image in found["images"]:
+        height = text_height(image, built_book.html)
+        if height is None:
+            problems.append(
+                f"{image['name']}: the image does not record its smallest font size "
+                "(make it with ufm.plots.png or ufm.plots.image)"
+            )
+        elif height < least:
+            problems.append(
+                f"{image['name']}: smallest text {height:.1f} px (shown {image['width']:.0f} "
+                f"px wide, drawn {image['natural']} px wide)"
+            )
+    for svg in found["svgs"]:
+        if svg["smallest"] < least:
+            problems.append(f"{svg['name']}: text «{svg['text']}» {svg['smallest']:.1f} px")
+    assert not problems, f"{document} at {WIDTHS[device]} px, below {least} px:\n" + "\n".join(
+        problems
+    )
+
+
+#: Links whose preview the test opens: a reference to a numbered result and a citation.
+PREVIEWED = {
+    "result": ", ".join(
+        f"article a.reference[href*='#{kind}-']" for kind in ("def", "thm", "lem", "cor")
+    ),
+    "citation": "article a.reference[href*='bibliography.html#cite-']",
+}
+#: The text of a link's target, as its page has it (spaces collapsed), and the preview.
+TARGET_TEXT = """async link => {
+    const url = new URL(link.href);
+    const page = new DOMParser().parseFromString(await (await fetch(url)).text(), "text/html");
+    const target = page.getElementById(decodeURIComponent(url.hash.slice(1)));
+    return target ? target.textContent.replace(/\\s+/g, " ").trim() : null;
+}"""
+
+
+@pytest.mark.parametrize("kind", list(PREVIEWED))
+def test_hovering_a_reference_or_a_citation_shows_what_it_points_to(
+    kind, built_book, serve, browser, network
+):
+    """sphinx-tippy's previews, shown by the vendored tippy.js: the first words of the
+    target (the title of the result, the authors of the work), its math typeset, no error
+    and no request to another host."""
+    visit = Load(browser, network, serve(built_book.html) + "book/results.html")
+    try:
+        page = visit.page
+        link = page.locator(PREVIEWED[kind]).first
+        expected = link.evaluate(TARGET_TEXT)
+        assert expected, f"the {kind} link points to no element"
+        link.scroll_into_view_if_needed()
+        link.hover()
+        tip = page.locator("[data-tippy-root] .tippy-content")
+        tip.wait_for(state="visible", timeout=5_000)
+        page.wait_for_timeout(500)  # MathJax typesets the preview as it opens
+        shown = " ".join(tip.inner_text().split())
+        assert expected[:25] in shown, (expected[:80], shown[:200])
+        assert tip.locator(".math").count() == tip.locator(".math mjx-container").count()
+        assert not RAW.search(
+            tip.evaluate(
+                """tip => { const copy = tip.cloneNode(true);
+                copy.querySelectorAll("mjx-container").forEach(e => e.remove());
+                return copy.textContent; }"""
+            )
+        )
+        assert not visit.errors, visit.errors
+        assert not network.blocked, network.blocked
     finally:
         visit.close()
 
