@@ -29,7 +29,12 @@ pytest_plugins = ["book_build", "browser"]
 pytestmark = [needs_browser, pytest.mark.build]
 
 #: The chapter page of each group of explorers.
-PAGES = {"model": "book/model", "results": "book/results", "limits": "book/discussion"}
+PAGES = {
+    "model": "book/model",
+    "results": "book/results",
+    "limits": "book/discussion",
+    "literature": "book/literature",
+}
 RTOL = 1e-9
 
 

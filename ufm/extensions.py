@@ -195,6 +195,7 @@ def extended_descent(
     lambda_W=0.0,
     lambda_H=0.0,
     lambda_b=0.0,
+    bias: bool = True,
     record_every: int = 1,
     record_steps=None,
     record_states: bool = False,
@@ -212,6 +213,10 @@ def extended_descent(
         Number of steps, ``>= 1``.
     class_sizes, loss, lambda_W, lambda_H, lambda_b
         As in :func:`extended_risk`.
+    bias : bool
+        Train the bias (default). With ``bias=False`` the bias is not updated: it keeps
+        its initial value, so a start with ``b = 0`` runs descent on the bias-free model
+        ``L = 1/(2n) ||W H - Y||_F^2 + …``.
     record_every : int
         Record every this many steps (and the last).
     record_steps : array_like of int, optional
@@ -236,6 +241,8 @@ def extended_descent(
     record_every = _checks.positive_int(record_every, "record_every")
     if not isinstance(record_states, bool):
         raise TypeError(f"record_states must be True or False; got {record_states!r}")
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False; got {bias!r}")
     batched = W.ndim == 3
     if not batched:
         H, W, b = H[None], W[None], b[None]
@@ -283,7 +290,7 @@ def extended_descent(
             if k == steps or not alive.any():
                 break
             dH, dW, db = _gradients(H, W, b, G, setting)
-            new = (H - eta * dH, W - eta * dW, b - rates[:, None] * db)
+            new = (H - eta * dH, W - eta * dW, b - rates[:, None] * db if bias else b)
             if not alive.all():
                 new = tuple(_where(alive, x, old) for x, old in zip(new, (H, W, b)))
             previous = (H, W, b)

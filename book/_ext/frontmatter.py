@@ -17,7 +17,7 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = ["intro", "observed", "model", "results", "discussion"]
+CHAPTERS = ["intro", "observed", "model", "results", "discussion", "measure", "literature"]
 TAG = "remove-cell"
 
 

@@ -17,7 +17,7 @@ import { encode, readCalls } from "./codec.mjs";
 import { validatePanels } from "../../ufm/js/plot.js";
 
 const runs = {};
-for (const chapter of ["model", "results", "limits"]) {
+for (const chapter of ["model", "results", "limits", "literature"]) {
   Object.assign(runs, (await import(`../../ufm/js/explorers/${chapter}.js`)).explorers);
 }
 

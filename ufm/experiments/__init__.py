@@ -14,6 +14,8 @@ ipywidgets or matplotlib.
   in and off S, the gradient flow integrated numerically;
 - :mod:`ufm.experiments.discussion`: large starts, narrow features, step sizes near the
   stability limit, weight decay, cross-entropy and unequal classes;
+- :mod:`ufm.experiments.literature`: the closed-form minimisers with weight decay that
+  other papers proved, checked against gradient descent;
 - ``ufm.experiments.prose``: the numbers a chapter quotes, for MyST's ``{eval}`` role.
 
 The names of the chapter modules are re-exported here (``ufm.experiments.eps_sweep``).
@@ -34,6 +36,16 @@ from .discussion import (
     narrow_run,
     step_run,
     step_size_sweep,
+)
+from .literature import (
+    DecayCheck,
+    DecayPrediction,
+    collapsed_objective,
+    decay_check,
+    decay_prediction,
+    decay_threshold,
+    margin_closed_form,
+    score_margin,
 )
 from .model import (
     EpsSweep,
@@ -59,6 +71,8 @@ from .results import (
 )
 
 __all__ = [
+    "DecayCheck",
+    "DecayPrediction",
     "DecayRun",
     "EpsSweep",
     "ImbalanceRun",
@@ -72,20 +86,26 @@ __all__ = [
     "StepSweep",
     "class_mean_flow",
     "collapse_measures",
+    "collapsed_objective",
+    "decay_check",
+    "decay_prediction",
     "decay_run",
+    "decay_threshold",
     "descent_with_snapshots",
     "eps_sweep",
     "fit_loglog_slope",
     "gradient_flow",
     "gram_eigenvalues",
-    "in_row_space",
     "imbalance_run",
     "imbalance_sweep",
+    "in_row_space",
     "init_run",
     "init_size_sweep",
+    "margin_closed_form",
     "narrow_run",
     "perturb",
     "random_direction",
+    "score_margin",
     "simplex_plane",
     "snapshot_schedule",
     "split_by_S",

@@ -25,6 +25,12 @@ NARROW_SEED = (0, 9)
 STEP_LR = (0.5, 2.2)
 IMBALANCE_RATIO = (1, 100)
 
+#: The appendix on other papers' results (:mod:`ufm.experiments.literature`): the values
+#: its explorer offers for the weight decay ``λ = sqrt(λ_W λ_H)`` and for the ratio
+#: ``λ_H/λ_W`` (the runs converge within their 1500 steps from ``λ = 3e-3`` on).
+LIT_LAMBDAS = (3e-3, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14)
+LIT_RATIOS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
 
 def corners(*groups: dict, **single: tuple) -> dict[str, tuple]:
     """The extremes of each setting of ``groups`` and ``single`` (for the explorer tests)."""

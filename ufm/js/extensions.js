@@ -19,10 +19,11 @@
  *   extendedGradients(H, W, b, {…the same…})
  *                                  [dH, dW, db]
  *   extendedDescent(H, W, b, lr, steps, {classSizes, loss, lambdaW, lambdaH, lambdaB,
- *                   recordEvery = 1, recordSteps = null, recordStates = false})
+ *                   bias = true, recordEvery = 1, recordSteps = null, recordStates = false})
  *                                  {final: [H, W, b], steps ([T]), objective ([T]),
  *                                  states: [Hs ([T, p, n]), Ws ([T, C, p]), bs ([T, C])] or
- *                                  null, divergedAt (null or the step), lr}
+ *                                  null, divergedAt (null or the step), lr}; with
+ *                                  bias = false the bias keeps its initial value
  *   rowCosines(W)                  [C, C] cosines between the rows of W
  *
  * Options are as the Python keywords, in camelCase (lambda_W is lambdaW); classSizes
@@ -295,11 +296,14 @@ function recordedSteps(steps, recordEvery, recordSteps) {
 
 export function extendedDescent(H0, W0, b0, lr, steps, options = {}) {
   const setting = _setting(H0, W0, b0, options);
-  const { recordEvery = 1, recordSteps = null, recordStates = false } = options;
+  const { bias = true, recordEvery = 1, recordSteps = null, recordStates = false } = options;
   positiveInt(steps, "steps");
   positiveInt(recordEvery, "record_every");
   if (typeof recordStates !== "boolean") {
     throw new TypeError(`record_states must be True or False; got ${describe(recordStates)}`);
+  }
+  if (typeof bias !== "boolean") {
+    throw new TypeError(`bias must be True or False; got ${describe(bias)}`);
   }
   if (typeof lr !== "number") {
     throw new Error(`lr has shape ${shapeText(lr?.shape ?? [])}; expected a number`);
@@ -360,7 +364,7 @@ export function extendedDescent(H0, W0, b0, lr, steps, options = {}) {
     const bn = bb[next];
     for (let i = 0; i < Hn.length; i++) Hn[i] = H[i] - lr * dH[i];
     for (let i = 0; i < Wn.length; i++) Wn[i] = W[i] - lr * dW[i];
-    for (let i = 0; i < bn.length; i++) bn[i] = b[i] - lr * db[i];
+    for (let i = 0; i < bn.length; i++) bn[i] = bias ? b[i] - lr * db[i] : b[i];
     const old = prev;
     prev = cur;
     cur = next;

@@ -6,6 +6,7 @@ import { mountAll } from "./runtime.js";
 import {} from "./explorers/model.js";
 import {} from "./explorers/results.js";
 import {} from "./explorers/limits.js";
+import {} from "./explorers/literature.js";
 
 function start() {
   mountAll(document);

@@ -7,7 +7,7 @@ Requires the ``widgets`` extra (ipywidgets).
 
 # Importing the chapter modules (model: the model chapter; results: the main results;
 # limits: the discussion) registers their explorers.
-from . import limits, model, results
+from . import limits, literature, model, results
 from ._base import REGISTRY, Explorer, ExplorerSpec, register, restore_axes
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Explorer",
     "ExplorerSpec",
     "limits",
+    "literature",
     "model",
     "register",
     "restore_axes",
