@@ -41,7 +41,6 @@ import functools
 import hashlib
 import html
 import importlib.resources
-import io
 import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -154,22 +153,14 @@ def png_frame(fig, dpi: float = 60, colors: int = 128) -> bytes:
 
 
 def _palette_size(colors) -> int:
-    colors = _checks.positive_int(colors, "colors", 2)
-    if colors > 256:
-        raise ValueError(f"colors must be at most 256 (a PNG palette); got {colors}")
-    return colors
+    return _checks.positive_int(colors, "colors", 2, 256)
 
 
 def _encode(fig, colors: int) -> bytes:
     """What the figure's Agg canvas holds now, as an opaque palette PNG."""
-    from PIL import Image
+    from .plots import palette_png
 
-    rgba = Image.fromarray(np.asarray(fig.canvas.buffer_rgba()).copy(), "RGBA")
-    opaque = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
-    palette = opaque.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    return palette_png(np.asarray(fig.canvas.buffer_rgba()), colors)
 
 
 def _data_uri(png: bytes) -> str:

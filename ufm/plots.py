@@ -86,7 +86,7 @@ def figure(width=9.0, height=3.2, **subplots):
     return fig, fig.subplots(**subplots)
 
 
-def png(fig, dpi: float | None = None) -> bytes:
+def png(fig, dpi: float | None = None, colors: int | None = None) -> bytes:
     """The figure as PNG bytes (for ``IPython.display.Image``).
 
     The PNG records the figure's smallest font size, in points, in a text chunk named
@@ -98,6 +98,9 @@ def png(fig, dpi: float | None = None) -> bytes:
     fig : matplotlib.figure.Figure
     dpi : float, optional
         Pixels per inch; default the figure's own (100 unless set otherwise).
+    colors : int, optional
+        If given (2 to 256), an opaque PNG with a palette of at most this many colours
+        (:func:`palette_png`): a third of the size for line plots, which look the same.
     """
     _checks.instance(fig, Figure, "fig", "a matplotlib Figure")
     dpi = fig.dpi if dpi is None else _checks.positive_float(dpi, "dpi")
@@ -109,7 +112,35 @@ def png(fig, dpi: float | None = None) -> bytes:
         dpi=dpi,
         metadata={TEXT_SIZE_KEY: f"{smallest:.2f}"},
     )
-    return buffer.getvalue()
+    if colors is None:
+        return buffer.getvalue()
+    from PIL import Image
+
+    with Image.open(buffer) as image:
+        rgba = np.asarray(image.convert("RGBA"))
+    return palette_png(rgba, colors, dpi=dpi, text={TEXT_SIZE_KEY: f"{smallest:.2f}"})
+
+
+def palette_png(rgba, colors: int, dpi: float | None = None, text=None) -> bytes:
+    """An RGBA image (array ``(height, width, 4)`` of uint8) as an opaque PNG with a palette
+    of at most ``colors`` colours (2 to 256): transparent parts are put on white.
+
+    ``dpi`` is written to the ``pHYs`` chunk and ``text`` (a mapping of str to str) to text
+    chunks, if given.
+    """
+    from PIL import Image, PngImagePlugin
+
+    colors = _checks.positive_int(colors, "colors", 2, 256)
+    image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
+    opaque = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
+    palette = opaque.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    info = PngImagePlugin.PngInfo()
+    for key, value in (text or {}).items():
+        info.add_text(key, value)
+    options = {} if dpi is None else {"dpi": (dpi, dpi)}
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True, pnginfo=info, **options)
+    return out.getvalue()
 
 
 def smallest_text(fig) -> float:
@@ -153,10 +184,10 @@ class FigurePNG:
 
 
 def image(fig) -> FigurePNG:
-    """The figure as the book shows it (see :class:`FigurePNG`): a PNG at 200 pixels per inch,
-    shown at 100 CSS px per inch."""
+    """The figure as the book shows it (see :class:`FigurePNG`): a palette PNG at 200 pixels
+    per inch, shown at 100 CSS px per inch."""
     _checks.instance(fig, Figure, "fig", "a matplotlib Figure")
-    return FigurePNG(png(fig, dpi=200), round(fig.get_figwidth() * 100))
+    return FigurePNG(png(fig, dpi=200, colors=256), round(fig.get_figwidth() * 100))
 
 
 def _legend_above(ax, ncols: int = 1):
