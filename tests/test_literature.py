@@ -48,7 +48,7 @@ def closed_and_descent(setting, lambda_W, lambda_H):
 def assert_descent_ends_at_the_closed_form(setting, lambda_W, lambda_H):
     run = closed_and_descent(setting, lambda_W, lambda_H)
     want = run.prediction
-    assert want.c < 1
+    assert want.tau < 1
     for got, expected in (
         (run.margin[-1], want.margin),
         (run.row_norm_sq[-1], want.row_norm_sq),
@@ -67,7 +67,7 @@ def test_squared_loss_with_bias_ends_at_a_simplex_of_margin_one_minus_c(lambda_W
     run = assert_descent_ends_at_the_closed_form("squared", lambda_W, lambda_H)
     want = run.prediction
     gamma = want.row_norm_sq * C / (C - 1)
-    expected = (1 - want.c) * np.sqrt(lambda_H / lambda_W)
+    expected = (1 - want.tau) * np.sqrt(lambda_H / lambda_W)
     assert gamma / np.sqrt(N) == pytest.approx(expected, rel=1e-12)
     assert want.frame == "simplex" and want.bias == 1 / C
 
@@ -79,7 +79,7 @@ def test_squared_loss_without_bias_ends_at_an_orthogonal_frame(lambda_W, lambda_
     want = run.prediction
     assert want.frame == "orthogonal"
     assert want.mean_norm_sq == pytest.approx(
-        (1 - want.c) * np.sqrt(lambda_W / (N * lambda_H)), rel=1e-12
+        (1 - want.tau) * np.sqrt(lambda_W / (N * lambda_H)), rel=1e-12
     )
 
 
@@ -91,7 +91,7 @@ def test_the_bias_free_closed_form_is_tirer_and_brunas_in_their_normalisation():
         want = decay_prediction("squared_no_bias", C, N, lambda_W, lambda_H)
         theirs_W, theirs_H = C * lambda_W, C * N * lambda_H
         c_theirs = np.sqrt(theirs_W * theirs_H)
-        assert want.c == pytest.approx(c_theirs, rel=1e-14)
+        assert want.tau == pytest.approx(c_theirs, rel=1e-14)
         assert want.mean_norm_sq == pytest.approx(
             (1 - c_theirs) * np.sqrt(theirs_W / theirs_H), rel=1e-14
         )
@@ -104,7 +104,7 @@ def test_cross_entropy_ends_at_a_simplex_of_margin_log_c_minus_c_minus_one_over_
     """thm-decay-ce: q = log((C - (C - 1) c)/c), W W^T a simplex ETF, b = 0."""
     run = assert_descent_ends_at_the_closed_form("cross_entropy", lambda_W, lambda_H)
     want = run.prediction
-    assert want.margin == pytest.approx(np.log((C - (C - 1) * want.c) / want.c), rel=1e-14)
+    assert want.margin == pytest.approx(np.log((C - (C - 1) * want.tau) / want.tau), rel=1e-14)
 
 
 @pytest.mark.parametrize("setting", list(SETTING_NAMES))
@@ -118,15 +118,15 @@ def test_above_the_threshold_descent_shrinks_to_zero(setting):
 
 
 @pytest.mark.parametrize("setting", list(SETTING_NAMES))
-@pytest.mark.parametrize("c", [0.03, 0.3, 0.8, 1.0, 1.5])
-def test_the_closed_form_margin_minimises_the_one_variable_objective(setting, c):
+@pytest.mark.parametrize("tau", [0.03, 0.3, 0.8, 1.0, 1.5])
+def test_the_closed_form_margin_minimises_the_one_variable_objective(setting, tau):
     best = minimize_scalar(
-        lambda q: collapsed_objective(setting, q, C, c),
+        lambda q: collapsed_objective(setting, q, C, tau),
         bounds=(0.0, 20.0),
         method="bounded",
         options={"xatol": 1e-12},
     )
-    assert best.x == pytest.approx(margin_closed_form(setting, C, c), abs=1e-6)
+    assert best.x == pytest.approx(margin_closed_form(setting, C, tau), abs=1e-6)
 
 
 @pytest.mark.parametrize("setting", list(SETTING_NAMES))
@@ -143,7 +143,7 @@ def test_the_one_variable_objective_is_the_objective_at_the_closed_form_minimise
     b = np.full(C, want.bias)
     loss = "cross_entropy" if setting == "cross_entropy" else "squared"
     value = extended_risk(H, W, b, loss=loss, lambda_W=lambda_W, lambda_H=lambda_H)
-    assert value == pytest.approx(collapsed_objective(setting, want.margin, C, want.c), rel=1e-12)
+    assert value == pytest.approx(collapsed_objective(setting, want.margin, C, want.tau), rel=1e-12)
     assert score_margin(H, W, C) == pytest.approx(want.margin, rel=1e-12)
     # A critical point: every gradient vanishes (the bias's too, where it is trained).
     grads = extended_gradients(H, W, b, loss=loss, lambda_W=lambda_W, lambda_H=lambda_H)
@@ -164,7 +164,7 @@ def test_the_closed_form_refuses_unknown_settings_and_bad_decays():
         decay_prediction("hinge", C, N, 0.1, 0.1)
     with pytest.raises(ValueError, match="lambda_W"):
         decay_prediction("squared", C, N, 0.0, 0.1)
-    with pytest.raises(ValueError, match="c must be > 0"):
+    with pytest.raises(ValueError, match="tau must be > 0"):
         margin_closed_form("squared", C, [0.5, -1.0])
 
 

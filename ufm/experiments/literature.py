@@ -10,10 +10,10 @@ for three settings: the squared loss ``L = 1/(2n) ||W H + b 1^T - Y||_F^2`` with
 Tirer & Bruna 2022) and cross-entropy with a free bias (``"cross_entropy"``, the model of
 Zhu et al. 2021). In all three the minimiser is collapsed, balanced and fixed by one number,
 the *score margin* ``q``: every sample of class ``k`` gets a score ``q`` higher for class
-``k`` than for any other class. With ``c = C sqrt(N λ_W λ_H)``,
+``k`` than for any other class. With ``τ = C sqrt(N λ_W λ_H)``,
 
-- squared loss, with or without bias: ``q = 1 - c`` for ``c < 1``, and 0 for ``c >= 1``;
-- cross-entropy: ``q = log((C - (C - 1) c)/c)`` for ``c < 1``, and 0 for ``c >= 1``.
+- squared loss, with or without bias: ``q = 1 - τ`` for ``τ < 1``, and 0 for ``τ >= 1``;
+- cross-entropy: ``q = log((C - (C - 1) τ)/τ)`` for ``τ < 1``, and 0 for ``τ >= 1``.
 
 The weight decays split the product between the classifier and the features:
 ``||w_k||^2 = sqrt(N λ_H/λ_W) q f`` and ``||h̄_k||^2 = sqrt(λ_W/(N λ_H)) q f`` with
@@ -64,7 +64,7 @@ def _decays(lambda_W, lambda_H) -> tuple[float, float]:
 
 
 def decay_threshold(C: int, N: int, lambda_W: float, lambda_H: float) -> float:
-    """``c = C sqrt(N λ_W λ_H)``: the minimiser is zero exactly when ``c >= 1``.
+    """``τ = C sqrt(N λ_W λ_H)``: the minimiser is zero exactly when ``τ >= 1``.
 
     Parameters
     ----------
@@ -82,46 +82,46 @@ def decay_threshold(C: int, N: int, lambda_W: float, lambda_H: float) -> float:
     return float(C * np.sqrt(N * lambda_W * lambda_H))
 
 
-def margin_closed_form(setting: str, C: int, c) -> np.ndarray | float:
-    """The score margin ``q`` of the minimiser as a function of ``c`` (see the module).
+def margin_closed_form(setting: str, C: int, tau) -> np.ndarray | float:
+    """The score margin ``q`` of the minimiser as a function of ``τ`` (see the module).
 
-    Squared loss (with or without bias): ``q = max(1 - c, 0)``. Cross-entropy:
-    ``q = log((C - (C - 1) c)/c)`` for ``0 < c < 1`` and 0 for ``c >= 1``.
+    Squared loss (with or without bias): ``q = max(1 - τ, 0)``. Cross-entropy:
+    ``q = log((C - (C - 1) τ)/τ)`` for ``0 < τ < 1`` and 0 for ``τ >= 1``.
 
     Parameters
     ----------
     setting : {"squared", "squared_no_bias", "cross_entropy"}
     C : int
         Number of classes, ``>= 2``.
-    c : float or array_like of float
-        Values of ``c > 0``.
+    tau : float or array_like of float
+        Values of ``τ > 0``.
 
     Returns
     -------
     float or ndarray
-        The margin(s), with the shape of ``c``.
+        The margin(s), with the shape of ``τ``.
     """
     setting = _setting(setting)
     C, _, _ = _checks.sizes(C, 1, 1)
-    values = np.atleast_1d(_checks.as_array(c, "c", (0, 1)))
+    values = np.atleast_1d(_checks.as_array(tau, "tau", (0, 1)))
     if not (values > 0).all():
-        raise ValueError(f"c must be > 0; got minimum {values.min()}")
+        raise ValueError(f"tau must be > 0; got minimum {values.min()}")
     if setting == "cross_entropy":
         inside = np.maximum(C - (C - 1) * values, values) / values
         q = np.log(inside)
     else:
         q = np.maximum(1.0 - values, 0.0)
-    return float(q[0]) if np.ndim(c) == 0 else q
+    return float(q[0]) if np.ndim(tau) == 0 else q
 
 
-def collapsed_objective(setting: str, q, C: int, c: float) -> np.ndarray | float:
+def collapsed_objective(setting: str, q, C: int, tau: float) -> np.ndarray | float:
     """The objective ``R`` on the collapsed, balanced states with score margin ``q >= 0``.
 
-    On those states the objective depends on ``q`` and ``c`` only:
+    On those states the objective depends on ``q`` and ``τ`` only:
 
-    - ``"squared"``: ``(C - 1)/(2C) ((1 - q)^2 + 2 c q)``;
-    - ``"squared_no_bias"``: ``((1 - q)^2 + 2 c q)/2``;
-    - ``"cross_entropy"``: ``log(1 + (C - 1) e^{-q}) + (C - 1) c q / C``.
+    - ``"squared"``: ``(C - 1)/(2C) ((1 - q)^2 + 2 τ q)``;
+    - ``"squared_no_bias"``: ``((1 - q)^2 + 2 τ q)/2``;
+    - ``"cross_entropy"``: ``log(1 + (C - 1) e^{-q}) + (C - 1) τ q / C``.
 
     Its minimiser over ``q >= 0`` is :func:`margin_closed_form`.
 
@@ -132,7 +132,7 @@ def collapsed_objective(setting: str, q, C: int, c: float) -> np.ndarray | float
         Margins, ``>= 0``.
     C : int
         Number of classes, ``>= 2``.
-    c : float
+    tau : float
         ``C sqrt(N λ_W λ_H) > 0``.
 
     Returns
@@ -141,14 +141,14 @@ def collapsed_objective(setting: str, q, C: int, c: float) -> np.ndarray | float
     """
     setting = _setting(setting)
     C, _, _ = _checks.sizes(C, 1, 1)
-    c = _checks.positive_float(c, "c")
+    tau = _checks.positive_float(tau, "tau")
     values = np.atleast_1d(_checks.as_array(q, "q", (0, 1)))
     if not (values >= 0).all():
         raise ValueError(f"q must be >= 0; got minimum {values.min()}")
     if setting == "cross_entropy":
-        out = np.log1p((C - 1) * np.exp(-values)) + (C - 1) * c * values / C
+        out = np.log1p((C - 1) * np.exp(-values)) + (C - 1) * tau * values / C
     else:
-        out = ((1 - values) ** 2 + 2 * c * values) / 2
+        out = ((1 - values) ** 2 + 2 * tau * values) / 2
         if setting == "squared":
             out = out * (C - 1) / C
     return float(out[0]) if np.ndim(q) == 0 else out
@@ -165,7 +165,7 @@ class DecayPrediction:
     N : int
     lambda_W : float
     lambda_H : float
-    c : float
+    tau : float
         ``C sqrt(N λ_W λ_H)``.
     margin : float
         Score margin ``q`` (:func:`margin_closed_form`).
@@ -185,7 +185,7 @@ class DecayPrediction:
     N: int
     lambda_W: float
     lambda_H: float
-    c: float
+    tau: float
     margin: float
     row_norm_sq: float
     mean_norm_sq: float
@@ -218,8 +218,8 @@ def decay_prediction(
     DecayPrediction
     """
     setting = _setting(setting)
-    c = decay_threshold(C, N, lambda_W, lambda_H)
-    q = margin_closed_form(setting, C, c)
+    tau = decay_threshold(C, N, lambda_W, lambda_H)
+    q = margin_closed_form(setting, C, tau)
     frame = "orthogonal" if setting == "squared_no_bias" else "simplex"
     f = 1.0 if frame == "orthogonal" else (C - 1) / C
     return DecayPrediction(
@@ -228,7 +228,7 @@ def decay_prediction(
         N=int(N),
         lambda_W=float(lambda_W),
         lambda_H=float(lambda_H),
-        c=c,
+        tau=tau,
         margin=q,
         row_norm_sq=float(np.sqrt(N * lambda_H / lambda_W) * q * f),
         mean_norm_sq=float(np.sqrt(lambda_W / (N * lambda_H)) * q * f),

@@ -94,7 +94,7 @@ def decay_explorer() -> Explorer:
         curve = margin_closed_form(setting, LIT_C, CURVE_C)
         curve_line.set_data(CURVE_C, curve)
         end = run.margin[-1]
-        end_line.set_data([want.c], [end])
+        end_line.set_data([want.tau], [end])
         ax_curve.set_ylim(-0.05 * curve.max(), 1.1 * curve.max())
         k = np.maximum(run.steps, 1)
         series = {"margin": run.margin, "row": run.row_norm_sq, "mean": run.mean_norm_sq}
@@ -113,10 +113,10 @@ def decay_explorer() -> Explorer:
             f"‖w_k‖² {bounded(run.row_norm_sq[-1], '.4f', ROUNDING)}, "
             f"‖h̄_k‖² {bounded(run.mean_norm_sq[-1], '.4f', ROUNDING)}"
         )
-        if want.c >= 1:
-            return f"{decays} (τ = {want.c:.3f} ≥ 1): the minimiser is zero; {ended}."
+        if want.tau >= 1:
+            return f"{decays} (τ = {want.tau:.3f} ≥ 1): the minimiser is zero; {ended}."
         return (
-            f"{decays} (τ = {want.c:.3f}): the closed form gives margin {want.margin:.4f}, "
+            f"{decays} (τ = {want.tau:.3f}): the closed form gives margin {want.margin:.4f}, "
             f"‖w_k‖² {want.row_norm_sq:.4f}, ‖h̄_k‖² {want.mean_norm_sq:.4f} "
             f"({want.frame} frame); {ended}."
         )
@@ -148,7 +148,7 @@ def decay_explorer() -> Explorer:
         alt=(
             "Left: the closed-form score margin 1 − τ of the squared loss with bias against "
             "τ, falling from 1 to zero at τ = 1, with the end point of gradient descent on "
-            f"the line at τ = {default.c:.2g}. Right: the margin and the squared norms of a "
+            f"the line at τ = {default.tau:.2g}. Right: the margin and the squared norms of a "
             "classifier row and of a class mean per iteration, settling on their dashed "
             f"closed-form values {default.margin:.2f}, {default.row_norm_sq:.2f} and "
             f"{default.mean_norm_sq:.3g}."
