@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 import ufm
 import ufm.check as check
 from ufm import animation, dynamics, extensions, network, spectrum, subspace
+from ufm.experiments import literature
 from ufm.streaming import NCAccumulator
+from ufm.tracking import NCTracker
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -774,3 +776,70 @@ def test_descent_animations_refuse_odd_settings(name, value):
         args[name] = 9  # valid but slow to draw; the size checks are tested above
     view = outcome_ok(lambda: animation.animate_descent(**args), name, finite=False)
     assert view is None or isinstance(view, animation.StaticView)
+
+
+# --- tracking during training, and the literature's closed forms -------------------------
+
+
+@SOME
+@given(
+    st.sampled_from(["every", "layout", "variants", "epoch"]),
+    st.one_of(odd_sizes, st.sampled_from(["rows", None, "samples_by_features", 1.5, True])),
+)
+def test_trackers_refuse_odd_settings(name, value):
+    args = {"every": 2, "layout": "features_by_samples", "variants": False}
+    if name != "epoch":
+        args[name] = value
+    tracker = outcome_ok(lambda: NCTracker(**args), name, finite=False)
+    if tracker is not None:
+        H, W, b = random_state(3, 2, 4, 0)
+        if tracker.layout == "samples_by_features":
+            H = H.T
+        epoch = value if name == "epoch" else 0
+        outcome_ok(lambda: tracker.due(epoch), "epoch", finite=False)
+        outcome_ok(lambda: tracker.record(epoch, H, np.repeat(np.arange(3), 2), W, b), "epoch")
+
+
+@SOME
+@given(small, seeds, st.sampled_from(["features", "labels", "W", "b"]), mutations)
+def test_trackers_refuse_bad_records(sizes, seed, which, mutation):
+    C, N, p = sizes
+    H, W, b = random_state(C, N, p, seed)
+    y = np.repeat(np.arange(C), N)
+    parts, always_bad = mutate([H, y, W, b], ["features", "labels", "W", "b"], which, mutation)
+    always_bad &= not (mutation[0] == "None" and which in ("W", "b"))  # both are optional
+    tracker = NCTracker(layout="features_by_samples")
+    outcome_ok(lambda: tracker.record(0, *parts), which, parts, must_fail=always_bad)
+    assert len(tracker) in (0, 1)
+
+
+LITERATURE_SETTINGS = st.sampled_from(["squared", "squared_no_bias", "cross_entropy", "hinge", 3])
+
+
+@MANY
+@given(
+    LITERATURE_SETTINGS,
+    st.sampled_from(["C", "N", "lambda_W", "lambda_H", "tau", "q"]),
+    st.one_of(odd_sizes, odd_reals),
+)
+def test_the_closed_forms_refuse_odd_values(setting, name, value):
+    args = {"C": 4, "N": 3, "lambda_W": 0.01, "lambda_H": 0.02, "tau": 0.3, "q": 0.5}
+    args[name] = value
+    names = (name, "setting")
+    C, N, lW, lH = args["C"], args["N"], args["lambda_W"], args["lambda_H"]
+    for call in (
+        lambda: literature.decay_threshold(C, N, lW, lH),
+        lambda: literature.decay_prediction(setting, C, N, lW, lH),
+        lambda: literature.margin_closed_form(setting, C, args["tau"]),
+        lambda: literature.collapsed_objective(setting, args["q"], C, args["tau"]),
+    ):
+        outcome_ok(call, names, finite=False)
+
+
+@SOME
+@given(small, seeds, st.sampled_from(["H", "W"]), mutations)
+def test_the_score_margin_refuses_bad_arrays(sizes, seed, which, mutation):
+    C, N, p = sizes
+    H, W, _ = random_state(C, N, p, seed)
+    parts, always_bad = mutate([H, W], ["H", "W"], which, mutation)
+    outcome_ok(lambda: literature.score_margin(*parts, C), ("H", "W"), parts, must_fail=always_bad)

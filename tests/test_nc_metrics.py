@@ -183,7 +183,7 @@ def test_measures_ignore_sample_order_and_the_scale_of_features_and_classifier(s
             r"b has 3 entries; expected C = 2",
         ),
         ((np.eye(2), [0, 1], np.zeros((2, 2))), ValueError, r"W is zero"),
-        ((np.ones((2, 4)), [0, 0, 1, 1]), ValueError, r"all class means coincide"),
+        ((np.ones((2, 4)), [0, 0, 1, 1]), ValueError, r"class means all coincide"),
         ((np.full((2, 2), np.nan), [0, 1]), ValueError, r"features has NaN or infinite entries"),
         ((np.ones(3), [0, 1, 1]), ValueError, r"features must be a 2-dimensional array"),
     ],
@@ -195,5 +195,5 @@ def test_malformed_input_is_refused_with_a_message(args, error, message):
 
 def test_a_class_mean_at_the_global_mean_is_refused_for_its_cosines():
     X = np.array([[1.0, -1.0, 0.0]])
-    with pytest.raises(ValueError, match="a class mean equals the global mean"):
+    with pytest.raises(ValueError, match="a class mean of the features equals the global mean"):
         ufm.nc_metrics(X, [0, 1, 2])

@@ -79,8 +79,11 @@ def as_array(
     return arr
 
 
-def labels(x, name: str, n: int) -> np.ndarray:
+def labels(x, name: str, n: int, samples: str = "") -> np.ndarray:
     """Class labels: ``n`` integers (floats with integral values accepted) as int64.
+
+    ``samples`` says where the ``n`` samples were read from (for example "the columns of
+    features"), for the message when the lengths differ.
 
     Their range is checked by :func:`labels_below` once the number of classes is known.
 
@@ -93,7 +96,8 @@ def labels(x, name: str, n: int) -> np.ndarray:
     """
     y = _read(x, name, "integers 0, …, C-1")
     if y.shape != (n,):
-        raise ValueError(f"{name} has shape {y.shape}; expected ({n},), one per sample")
+        where = f" ({samples})" if samples else ""
+        raise ValueError(f"{name} has shape {y.shape}; expected ({n},), one per sample{where}")
     if y.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be integers 0, …, C-1; got dtype {y.dtype}")
     if y.dtype.kind == "f":
@@ -105,10 +109,14 @@ def labels(x, name: str, n: int) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def labels_below(y: np.ndarray, name: str, C: int) -> None:
-    """Check that the labels ``y`` (from :func:`labels`) lie in ``0, …, C-1``."""
+def labels_below(y: np.ndarray, name: str, C: int, source: str = "") -> None:
+    """Check that the labels ``y`` (from :func:`labels`) lie in ``0, …, C-1``; ``source``
+    says where ``C`` comes from (for example "the rows of W"), for the message."""
     if y.size and (y.min() < 0 or y.max() >= C):
-        raise ValueError(f"{name} must lie in 0, …, {C - 1}; got values {y.min()} … {y.max()}")
+        where = f" (C = {C} is {source})" if source else ""
+        raise ValueError(
+            f"{name} must lie in 0, …, {C - 1}{where}; got values {y.min()} … {y.max()}"
+        )
 
 
 def positive_int(x, name: str, minimum: int = 1, maximum: int | None = None) -> int:

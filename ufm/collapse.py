@@ -309,9 +309,11 @@ def _nc2(M) -> dict[str, float]:
     C = M.shape[1]
     norms = np.linalg.norm(M, axis=0)
     if not norms.any():
-        raise ValueError("all class means coincide, so NC1–NC3 are 0/0")
+        raise ValueError("the features' class means all coincide, so NC1–NC3 are 0/0")
     if (norms == 0).any():
-        raise ValueError("a class mean equals the global mean, so its cosines are 0/0")
+        raise ValueError(
+            "a class mean of the features equals the global mean, so its cosines are 0/0"
+        )
     unit = M / norms
     off = ~np.eye(C, dtype=bool)
     gap = np.abs(unit.T @ unit + 1.0 / (C - 1))
@@ -506,7 +508,7 @@ def nc_metrics(features, labels, W=None, b=None, *, variants: bool = False) -> d
     """
     X = _checks.as_array(features, "features", 2)
     p, n = X.shape
-    y = _checks.labels(labels, "labels", n)
+    y = _checks.labels(labels, "labels", n, "the columns of features")
     if W is not None:
         W = _checks.as_array(W, "W", 2)
         if W.shape[1] != p:
@@ -518,7 +520,7 @@ def nc_metrics(features, labels, W=None, b=None, *, variants: bool = False) -> d
             _checks.as_array(b, "b", 1)  # checked; unused without W
     if C < 2:
         raise ValueError(f"there are C = {C} classes; expected at least 2 (C is {source})")
-    _checks.labels_below(y, "labels", C)
+    _checks.labels_below(y, "labels", C, source)
     _checks.fits_in_memory(8 * (p + 2) * C, f"labels up to {C - 1} (C = {C} classes)")
     counts = np.bincount(y, minlength=C)
     if (counts == 0).any():

@@ -71,7 +71,9 @@ def _batch(
         )
     if labels is None and not labels_needed:
         return X, None
-    y = _checks.labels(labels, names[1], X.shape[1])
+    y = _checks.labels(
+        labels, names[1], X.shape[1], f"the samples of {names[0]}, layout {layout!r}"
+    )
     _checks.labels_below(y, names[1], C)
     return X, y
 

@@ -68,9 +68,13 @@ class NCTracker:
         features = _checks.as_array(features, "features", 2)
         if self.layout == "samples_by_features":
             features = features.T
-        W = None if W is None else _checks.to_numpy(W)
-        b = None if b is None else _checks.to_numpy(b)
-        metrics = nc_metrics(features, _checks.to_numpy(labels), W, b, variants=self.variants)
+        labels = _checks.labels(
+            labels,
+            "labels",
+            features.shape[1],
+            f"the samples of features, layout {self.layout!r}",
+        )
+        metrics = nc_metrics(features, labels, W, b, variants=self.variants)
         self.add(epoch, metrics)
         return metrics
 

@@ -25,6 +25,7 @@ The weight decays split the product between the classifier and the features:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,15 @@ def _setting(setting) -> str:
     return setting
 
 
+def _classes(C, N=1) -> tuple[int, int]:
+    """``C`` and ``N`` checked, and small enough to be floats (``<= 2**53``)."""
+    C, N, _ = _checks.sizes(C, N, 1)
+    for value, name in ((C, "C"), (N, "N")):
+        if value > 2**53:
+            raise ValueError(f"{name} must be at most 2**53 here (a float); got {value}")
+    return C, N
+
+
 def _decays(lambda_W, lambda_H) -> tuple[float, float]:
     lambda_W = _checks.positive_float(lambda_W, "lambda_W")
     lambda_H = _checks.positive_float(lambda_H, "lambda_H")
@@ -77,9 +87,9 @@ def decay_threshold(C: int, N: int, lambda_W: float, lambda_H: float) -> float:
     -------
     float
     """
-    C, N, _ = _checks.sizes(C, N, 1)
+    C, N = _classes(C, N)
     lambda_W, lambda_H = _decays(lambda_W, lambda_H)
-    return float(C * np.sqrt(N * lambda_W * lambda_H))
+    return float(C * np.sqrt(N) * np.sqrt(lambda_W) * np.sqrt(lambda_H))  # no overflow
 
 
 def margin_closed_form(setting: str, C: int, tau) -> np.ndarray | float:
@@ -102,13 +112,13 @@ def margin_closed_form(setting: str, C: int, tau) -> np.ndarray | float:
         The margin(s), with the shape of ``τ``.
     """
     setting = _setting(setting)
-    C, _, _ = _checks.sizes(C, 1, 1)
+    C, _ = _classes(C)
     values = np.atleast_1d(_checks.as_array(tau, "tau", (0, 1)))
     if not (values > 0).all():
         raise ValueError(f"tau must be > 0; got minimum {values.min()}")
     if setting == "cross_entropy":
-        inside = np.maximum(C - (C - 1) * values, values) / values
-        q = np.log(inside)
+        capped = np.minimum(values, 1.0)  # q = 0 from τ = 1 on
+        q = np.log(C - (C - 1) * capped) - np.log(capped)  # no overflow for tiny τ
     else:
         q = np.maximum(1.0 - values, 0.0)
     return float(q[0]) if np.ndim(tau) == 0 else q
@@ -140,11 +150,15 @@ def collapsed_objective(setting: str, q, C: int, tau: float) -> np.ndarray | flo
     float or ndarray
     """
     setting = _setting(setting)
-    C, _, _ = _checks.sizes(C, 1, 1)
+    C, _ = _classes(C)
     tau = _checks.positive_float(tau, "tau")
     values = np.atleast_1d(_checks.as_array(q, "q", (0, 1)))
     if not (values >= 0).all():
         raise ValueError(f"q must be >= 0; got minimum {values.min()}")
+    # beyond these the objective is too large for a float
+    for name, top in (("tau", tau), ("q", values.max(initial=0.0))):
+        if top > 1e150:
+            raise ValueError(f"{name} must be at most 1e150 (the objective overflows); got {top}")
     if setting == "cross_entropy":
         out = np.log1p((C - 1) * np.exp(-values)) + (C - 1) * tau * values / C
     else:
@@ -222,6 +236,14 @@ def decay_prediction(
     q = margin_closed_form(setting, C, tau)
     frame = "orthogonal" if setting == "squared_no_bias" else "simplex"
     f = 1.0 if frame == "orthogonal" else (C - 1) / C
+    # sqrt(N λ_H / λ_W), the length ratio of a classifier row to a class mean, in Python
+    # floats (no overflow warning); zero norms when the minimiser is zero
+    ratio = math.sqrt(int(N)) * math.sqrt(float(lambda_H)) / math.sqrt(float(lambda_W))
+    if q > 0 and not 0 < ratio < math.inf:
+        raise ValueError(
+            f"lambda_H / lambda_W = {float(lambda_H)!r} / {float(lambda_W)!r} is too extreme: "
+            "the minimiser's norms are not representable"
+        )
     return DecayPrediction(
         setting=setting,
         C=int(C),
@@ -230,8 +252,8 @@ def decay_prediction(
         lambda_H=float(lambda_H),
         tau=tau,
         margin=q,
-        row_norm_sq=float(np.sqrt(N * lambda_H / lambda_W) * q * f),
-        mean_norm_sq=float(np.sqrt(lambda_W / (N * lambda_H)) * q * f),
+        row_norm_sq=ratio * q * f if q > 0 else 0.0,
+        mean_norm_sq=q * f / ratio if q > 0 else 0.0,
         frame=frame,
         bias=1.0 / C if setting == "squared" else 0.0,
     )
@@ -252,8 +274,14 @@ def score_margin(H, W, C: int) -> float:
     -------
     float
     """
-    means, _ = class_summary(H, C)
-    M = np.asarray(W, dtype=float) @ means
+    means, _ = class_summary(_checks.as_array(H, "H", 2), C)
+    W = _checks.as_array(W, "W", 2)
+    if W.shape != (C, means.shape[0]):
+        raise ValueError(
+            f"W has shape {W.shape}; expected ({C}, {means.shape[0]}): C rows, one column "
+            "per row of H"
+        )
+    M = W @ means
     return float((C * np.trace(M) - M.sum()) / (C * (C - 1)))
 
 

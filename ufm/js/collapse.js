@@ -308,7 +308,7 @@ export function _centredMeans(means, p, C) {
   for (let k = 0; k < p; k++) for (let c = 0; c < C; c++) norms[c] += M[k * C + c] * M[k * C + c];
   for (let c = 0; c < C; c++) norms[c] = Math.sqrt(norms[c]);
   if (!norms.some((v) => v !== 0)) {
-    throw new Error("all class means coincide, so NC1–NC3 are 0/0");
+    throw new Error("the features' class means all coincide, so NC1–NC3 are 0/0");
   }
   return { M, norms };
 }
@@ -316,7 +316,7 @@ export function _centredMeans(means, p, C) {
 /** NC2 of nc_metrics from the centred means and their norms: equinorm and the angles. */
 export function _nc2(M, norms, p, C) {
   if (norms.some((v) => v === 0)) {
-    throw new Error("a class mean equals the global mean, so its cosines are 0/0");
+    throw new Error("a class mean of the features equals the global mean, so its cosines are 0/0");
   }
   const unit = new Float64Array(p * C);
   for (let k = 0; k < p; k++) for (let c = 0; c < C; c++) unit[k * C + c] = M[k * C + c] / norms[c];
