@@ -14,8 +14,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # pytest workers for make test (pytest-xdist): each takes whole files (a notebook's cells
-# run in order in one kernel); the book is built once for both (tests/book_build.py).
-JOBS ?= 2
+# run in order in one kernel); the book is built once for all (tests/book_build.py). Three
+# on two cores: much of the suite waits on browsers, servers and kernels, and a third worker
+# fills those gaps.
+JOBS ?= 3
 
 .PHONY: book test fuzz lab assignments grade bench clean distclean
 

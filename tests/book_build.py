@@ -83,8 +83,8 @@ def built_book(tmp_path_factory) -> BuiltBook:
             pytest.fail(f"UFM_BOOK_HTML={given} has no index.html")
         return BuiltBook(html, None, "")
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        # make test runs two pytest-xdist workers: the first to need the book builds it in
-        # their shared temporary folder; the other waits for it on a lock.
+        # make test runs pytest-xdist workers: the first to need the book builds it in
+        # their shared temporary folder; the others wait for it on a lock.
         output = tmp_path_factory.getbasetemp().parent / "built-book"
         with open(output.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)

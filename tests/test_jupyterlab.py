@@ -94,8 +94,12 @@ def lab(tmp_path_factory):
         server.kill()
         pytest.fail(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-2000:]}")
     yield base
-    server.terminate()
-    server.wait(timeout=30)
+    server.terminate()  # its kernels exit when they see it gone (ipykernel's parent poller)
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # still shutting its kernels down one by one
+        server.kill()
+        server.wait()
     log.close()
 
 
