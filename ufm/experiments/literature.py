@@ -281,8 +281,13 @@ def score_margin(H, W, C: int) -> float:
             f"W has shape {W.shape}; expected ({C}, {means.shape[0]}): C rows, one column "
             "per row of H"
         )
+    return float(_margins(W, means, C))
+
+
+def _margins(W, means, C: int):
+    """:func:`score_margin` from classifiers ``(..., C, p)`` and class means ``(..., p, C)``."""
     M = W @ means
-    return float((C * np.trace(M) - M.sum()) / (C * (C - 1)))
+    return (C * np.trace(M, axis1=-2, axis2=-1) - M.sum(axis=(-2, -1))) / (C * (C - 1))
 
 
 @dataclass(frozen=True)
@@ -364,16 +369,15 @@ def decay_check(
     if run.diverged_at is not None:
         raise ValueError(f"descent diverged at step {run.diverged_at}; take a smaller lr")
     Hs, Ws, _ = run.states
-    margins = np.array([score_margin(H, W, C) for H, W in zip(Hs, Ws)])
-    means = np.array([class_summary(H, C)[0] for H in Hs])
-    H, W, b = run.final
+    means, within = class_summary(Hs, C)  # every recorded state at once
+    _, W, b = run.final
     return DecayCheck(
         prediction=prediction,
         steps=run.steps,
-        margin=margins,
+        margin=_margins(Ws, means, C),
         row_norm_sq=np.einsum("tcp,tcp->t", Ws, Ws) / C,
         mean_norm_sq=np.einsum("tpc,tpc->t", means, means) / C,
         gram_error=float(np.linalg.norm(W @ W.T - prediction.gram())),
-        within=float(np.linalg.norm(H - np.repeat(means[-1], N, axis=1))),
+        within=float(np.sqrt(within[-1])),
         bias=b,
     )
