@@ -27,7 +27,7 @@ test: $(VENV)/.stamp-test
 	$(BIN)/python assignments/generate.py --no-run-tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(JOBS) --dist loadfile
+	$(BIN)/pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 fuzz: $(VENV)/.stamp-test
 	UFM_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest $$(grep -l '@given' tests/*.py)

@@ -71,6 +71,8 @@ TARGETS = {
     "e_ms_per_step": min(GPU_QUOTED_MS.values()),
     "f_defaults_ms": 30.0,
     "f_maxima_ms": 200.0,
+    # a page that goes longer than this without drawing a frame feels stuck when scrolled
+    "f_frame_gap_ms": 250.0,
     "g_peak_gib": 1.0,
 }
 #: Debian's Chromium, which part (f) drives through Playwright.
@@ -418,9 +420,24 @@ def part_e(quick):
     }
 
 
+#: Part (f): the longest gap between animation frames (ms) while el draws the given values.
+FRAME_GAP = """([el, values]) => new Promise(resolve => {
+    let last = null, gap = 0, done = false;
+    const frame = t => {
+        if (last !== null) gap = Math.max(gap, t - last);
+        last = t;
+        if (!done) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    el.ufm.set(values).then(() => { done = true; resolve(gap); });
+})"""
+
+
 def part_f(quick):
     """Every explorer of the static pages in headless Chromium: one update at its defaults
-    and at its maxima (median of a few), beside the Python explorer at the same settings."""
+    and at its maxima (median of a few), beside the Python explorer at the same settings,
+    and the longest the page goes without drawing a frame during an update at the maxima
+    (target: TARGETS["f_frame_gap_ms"], so that the page still scrolls)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -464,6 +481,10 @@ def part_f(quick):
                     explorer.set(**values)
                     python[setting].append(sum(explorer.timing.values()) * 1e3)
             row = {"name": name, "heaviest": REGISTRY[name].maxima}
+            row["longest_frame_gap_ms"] = max(
+                page.evaluate(FRAME_GAP, [handle, values])
+                for values in (heaviest, defaults, heaviest)
+            )
             for setting, timings in samples.items():
                 row[setting] = {
                     "compute_ms": statistics.median(t["compute"] for t in timings),
@@ -475,7 +496,9 @@ def part_f(quick):
             print(
                 f"(f) {name}: defaults {row['defaults']['total_ms']:.1f} ms "
                 f"(Python {row['defaults']['python_ms']:.0f} ms), maxima "
-                f"{row['maxima']['total_ms']:.1f} ms (Python {row['maxima']['python_ms']:.0f} ms)"
+                f"{row['maxima']['total_ms']:.1f} ms (Python {row['maxima']['python_ms']:.0f} ms), "
+                f"longest frame gap {row['longest_frame_gap_ms']:.0f} ms "
+                f"(target {TARGETS['f_frame_gap_ms']:.0f} ms)"
             )
         browser.close()
     shutil.rmtree(folder)
@@ -709,6 +732,14 @@ def check_targets(results):
             TARGETS["f_maxima_ms"],
             "lower",
         )
+        gaps = [r["longest_frame_gap_ms"] for r in f["rows"] if "longest_frame_gap_ms" in r]
+        if gaps:
+            add(
+                "(f) longest time without a frame during an update, ms",
+                max(gaps),
+                TARGETS["f_frame_gap_ms"],
+                "lower",
+            )
     g = results.get("g")
     if g:
         add(
@@ -904,13 +935,22 @@ def markdown_table(results):
     if f and f.get("rows"):
         worst_d = max(f["rows"], key=lambda r: r["defaults"]["total_ms"])
         worst_m = max(f["rows"], key=lambda r: r["maxima"]["total_ms"])
+        gaps = [r for r in f["rows"] if "longest_frame_gap_ms" in r]
+        worst_g = max(gaps, key=lambda r: r["longest_frame_gap_ms"]) if gaps else None
         rows.append(
             (
                 f"(f) slowest static-page explorer ({len(f['rows'])}), in Chromium",
                 f"defaults {worst_d['defaults']['total_ms']:.0f} ms ({worst_d['name']}); "
-                f"maxima {worst_m['maxima']['total_ms']:.0f} ms ({worst_m['name']})",
+                f"maxima {worst_m['maxima']['total_ms']:.0f} ms ({worst_m['name']})"
+                + (
+                    f"; longest without a frame {worst_g['longest_frame_gap_ms']:.0f} ms "
+                    f"({worst_g['name']})"
+                    if worst_g
+                    else ""
+                ),
                 f"Python {worst_d['defaults']['python_ms']:.0f} ms and "
-                f"{worst_m['maxima']['python_ms']:.0f} ms; targets 30 ms and 200 ms",
+                f"{worst_m['maxima']['python_ms']:.0f} ms; targets 30 ms and 200 ms"
+                + (f", {TARGETS['f_frame_gap_ms']:.0f} ms without a frame" if worst_g else ""),
             )
         )
     if g:

@@ -8,8 +8,8 @@ value it keeps for its text (``prose.keep(...)``, see :mod:`ufm.experiments.pros
 collected. ``--check`` compares each value twice: as the page shows it (formatted with the
 spec of its ``{eval}`prose["name:spec"]``` role, such as ``:.2f``) and raw (its
 ``repr``). It prints every difference and exits 1 if a value differs as shown, or a value
-was added or removed. Timings (``TIMINGS``) and the benchmarks page are left out: they
-measure the machine that ran them.
+was added or removed. Timings (``TIMINGS``) and the benchmarks page (``MEASUREMENTS``) are
+left out: they measure the machine that ran them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ("observed", "model", "results", "discussion")
+#: Pages that quote values measured on the machine that built them, not computed by ufm.
+MEASUREMENTS = {"benchmarks"}
+#: Every page of book/ whose text quotes a kept value (``{eval}`prose[...]```).
+CHAPTERS = tuple(
+    path.stem
+    for path in sorted((ROOT / "book").glob("*.ipynb"))
+    if path.stem not in MEASUREMENTS and "prose[" in path.read_text(encoding="utf-8")
+)
 #: Glued wall-clock times, which differ from run to run.
 TIMINGS = {"observed:live_seconds"}
 ROLE = re.compile(r'\{eval\}`prose\["([A-Za-z0-9_]+)(?::([^"]*))?"\]`')

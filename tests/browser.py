@@ -60,18 +60,21 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def serve():
-    """``serve(folder)`` gives the base URL of a local server of that folder."""
-    servers = []
+    """``serve(folder)`` gives the base URL of a local server of that folder (one server
+    per folder for the session: each takes half a second to shut down)."""
+    servers = {}
 
     def start(folder: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/"
+        folder = Path(folder).resolve()
+        if folder not in servers:
+            handler = functools.partial(_QuietHandler, directory=str(folder))
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers[folder] = server
+        return f"http://127.0.0.1:{servers[folder].server_port}/"
 
     yield start
-    for server in servers:
+    for server in servers.values():
         server.shutdown()
         server.server_close()
 
@@ -157,15 +160,9 @@ class Visit:
             f"localStorage.setItem('theme', '{theme}'); }} catch (error) {{}}"
         )
         page.goto(url, wait_until="load")
-        settle(page)
-        if page.evaluate("() => Boolean(window.MathJax && window.MathJax.startup)"):
-            page.evaluate("() => window.MathJax.startup.promise.then(() => true)")
-        # Every explorer of the page has drawn its first view (or said why it cannot).
-        page.evaluate(
-            """() => Promise.all(Array.from(document.querySelectorAll('[data-ufm-explorer]'))
-                .map(e => e.ufm ? e.ufm.ready : null))"""
-        )
-        page.wait_for_timeout(200)
+        # Math typeset, every explorer drawn (or saying why it cannot), a few frames after.
+        page.evaluate(READY)
+        page.evaluate("() => document.fonts.ready.then(() => true)")
 
     def _console(self, message):
         if message.type == "error":

@@ -30,6 +30,34 @@ collapsible_sizes = sizes.filter(lambda s: s[2] >= s[0] - 1)
 seeds = st.integers(0, 2**31 - 1)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Order the files for two workers (``make test`` passes ``--no-loadscope-reorder``,
+    so that pytest-xdist hands out whole files in this order): first a file whose first
+    test needs the built book (its worker builds it, in about a minute), then every file
+    that does not need it (the other worker runs them meanwhile instead of waiting for the
+    book), then the other files that need it. Within each group, files with a test marked slow come
+    first, then the files with the most tests, so that the last ones are short."""
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def needs_book(name):
+        return any("built_book" in getattr(item, "fixturenames", ()) for item in files[name])
+
+    def weight(name):
+        slow = any(item.get_closest_marker("slow") for item in files[name])
+        return (not slow, -len(files[name]), name)
+
+    book = sorted((f for f in files if needs_book(f)), key=weight)
+    other = sorted((f for f in files if not needs_book(f)), key=weight)
+    # the builder: a file whose first test needs the book, so that the build starts at once
+    builder = next(
+        (f for f in book if "built_book" in getattr(files[f][0], "fixturenames", ())), None
+    )
+    order = [builder] + other + [f for f in book if f != builder] if builder else other + book
+    items[:] = [item for name in order for item in files[name]]
+
+
 def random_state(C, N, p, seed, scale=1.0):
     """A generic state with Gaussian entries (bias included)."""
     rng = np.random.default_rng(seed)

@@ -16,12 +16,15 @@ of the table of contents:
 - it transfers at most 3 MB, everything it loads included;
 - every solution starts collapsed.
 
-A screenshot of each page, in the light and in the dark theme, goes to
-``_build/screenshots/`` (taken once the math is typeset and the explorers are drawn).
+With ``UFM_SCREENSHOTS=1``, a screenshot of each page, in the light and in the dark theme,
+goes to ``_build/screenshots/`` (taken once the math is typeset and the explorers are
+drawn), to look at them as a reader would; full-page screenshots of every page take a
+minute, so the suite leaves them out by default.
 The module is skipped, with the reason in the test summary, when Playwright or Chromium
 is missing, except where ``UFM_REQUIRE_BROWSER`` is set (as .ci/run does): there it fails.
 """
 
+import os
 import re
 
 import nbformat
@@ -61,10 +64,13 @@ RAW_TEX = re.compile(r"\\[A-Za-z]+|\\[(\[]|(?<!\\)\$(?=[^\s$\d])")
 
 
 def screenshot(visit, document, theme):
+    """With UFM_SCREENSHOTS=1, the whole page as a PNG in _build/screenshots/."""
+    if os.environ.get("UFM_SCREENSHOTS") != "1":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{document.replace('/', '-')}-{theme}.png"
     visit.page.screenshot(path=str(path), full_page=True)
-    return path
+    assert path.stat().st_size > 0
 
 
 def source_text(document):
@@ -233,7 +239,7 @@ DOCUMENTS = list(toc_documents())
 def test_page_reads_offline_in_the_light_theme(document, built_book, serve, browser, network):
     visit = Visit(browser, network, serve(built_book.html) + f"{document}.html", "light")
     try:
-        shot = screenshot(visit, document, "light")
+        screenshot(visit, document, "light")
         page = visit.page
         problems = [
             *math_problems(page),
@@ -247,7 +253,6 @@ def test_page_reads_offline_in_the_light_theme(document, built_book, serve, brow
         problems += [f"request to another host: {url}" for url in network.blocked]
     finally:
         visit.close()
-    assert shot.stat().st_size > 0
     assert not problems, f"{document}:\n" + "\n".join(problems)
 
 
@@ -257,13 +262,12 @@ def test_page_reads_offline_in_the_dark_theme(document, built_book, serve, brows
     visit = Visit(browser, network, serve(built_book.html) + f"{document}.html", "dark")
     try:
         theme = visit.page.evaluate("() => document.documentElement.dataset.theme")
-        shot = screenshot(visit, document, "dark")
+        screenshot(visit, document, "dark")
         problems = visit.errors + [f"request to another host: {u}" for u in network.blocked]
         problems += image_problems(visit.page)
     finally:
         visit.close()
     assert theme == "dark"
-    assert shot.stat().st_size > 0
     assert not problems, f"{document}:\n" + "\n".join(problems)
 
 

@@ -132,6 +132,8 @@ def test_the_javascript_explorer_shows_the_python_explorers_message_and_curves(n
         assert set(view) >= {"message", "alt", "panels"}
         if "invalid" in view:
             problems.append(f"{where}: plot.validatePanels: {view['invalid']}")
+        if "covered" in view:
+            problems.append(f"{where}: a legend covers data: {view['covered']}")
         assert len(view["panels"]) == len(explorer.figure.axes), where
         assert view["alt"], where
         problems += message_problems(view["message"], explorer.message, where)

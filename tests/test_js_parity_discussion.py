@@ -547,5 +547,7 @@ def test_every_explorer_says_and_draws_what_the_python_explorer_does_on_a_grid_o
             problems.append(f"{where}: JavaScript {view['message']!r}, Python {explorer.message!r}")
         if view.get("invalid"):
             problems.append(f"{where}: plot.validatePanels: {view['invalid']}")
+        if view.get("covered"):
+            problems.append(f"{where}: a legend covers data: {view['covered']}")
         problems += [f"{where}: {p}" for p in view_problems(view, explorer, values)]
     assert not problems, "\n".join(problems)

@@ -119,6 +119,7 @@ def _run_all(page, timeout_s=240):
     raise AssertionError(f"the notebook did not finish within {timeout_s} s: {prompts}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_a_chapter_in_jupyterlab_reads_like_the_page_and_its_explorer_is_live(
     lab, playwright, tmp_path, name

@@ -257,6 +257,7 @@ def test_the_javascript_explorer_says_and_draws_what_the_python_explorer_does(no
         where = ", ".join(f"{k}={v!r}" for k, v in values.items())
         assert "error" not in view, (where, view)
         assert "invalid" not in view, (where, view["invalid"])
+        assert "covered" not in view, (where, "a legend covers data", view["covered"])
         assert view["message"] == explorer.message, where
         problems += message_problems(view["message"], explorer.message, where)
         _, found = series_differences(view, explorer, where, 1e-9)

@@ -9,12 +9,29 @@
 // with one entry per call (codec.mjs): the view {message, alt, panels} and "ms": [...] when
 // repeated, or {"error": message, "type": "Error" | ...} when run throws (the page would show
 // "Cannot show this setting: <message>"). A view whose panels plot.validatePanels rejects
-// (the page would show that as an error too) gets "invalid": the message.
+// (the page would show that as an error too) gets "invalid": the message. A view whose
+// legend, drawn inside the axes, covers some of its data in the book's column at 1280 px
+// or at 390 px (COLUMNS) gets "covered": ["panel i at w px: n points", ...].
 //
 // runtime.js is imported as the page imports it (it touches no DOM until an explorer is
 // mounted); each chapter module exports `explorers`, its run functions by name.
 import { encode, readCalls } from "./codec.mjs";
-import { validatePanels } from "../../ufm/js/plot.js";
+import { layoutPanels, renderPanel, validatePanels } from "../../ufm/js/plot.js";
+
+// The width of the book's column (px) at 1280 px and at 390 px.
+const COLUMNS = [750, 358];
+
+function covered(panels) {
+  const out = [];
+  for (const width of COLUMNS) {
+    const sizes = layoutPanels(panels, width);
+    panels.forEach((panel, i) => {
+      const { hidden } = renderPanel(panel, sizes[i].width, sizes[i].height);
+      if (hidden) out.push(`panel ${i} at ${width} px: ${hidden} points`);
+    });
+  }
+  return out;
+}
 
 const runs = {};
 for (const chapter of ["model", "results", "limits", "literature"]) {
@@ -30,6 +47,8 @@ for (const { name, values, data = {}, repeat = 0 } of readCalls()) {
     const entry = { ...view };
     try {
       validatePanels(view.panels);
+      const hidden = covered(view.panels);
+      if (hidden.length) entry.covered = hidden;
     } catch (error) {
       entry.invalid = error.message;
     }

@@ -21,8 +21,9 @@
  *     legend: "upper right",                  // or {loc, title}; false for none. loc: "best"
  *       // (the default: the place hiding the fewest data), "upper left", "upper center",
  *       // "lower left", "lower right", "lower center", "center left", "center right",
- *       // "center". Inside the axes when it takes at most 60% of their width and 45% of
- *       // their height, else under the panel.
+ *       // "center", or "outside" (always under the panel: for data that reach every corner
+ *       // of the axes at some setting). Inside the axes when it takes at most 60% of their
+ *       // width and 45% of their height, else under the panel.
  *     series: [{
  *       x: [...], y: [...],                  // arrays or typed arrays of equal length
  *                                            //   (x left out: 0, 1, 2, …)
@@ -850,6 +851,9 @@ const BEST_ORDER = [
   "center",
 ];
 
+/** Most coordinates sampled along the data of a panel (for its legend). */
+const MAX_SAMPLES = 40000;
+
 function legendPosition(loc, box, legend) {
   const pad = 6;
   const [v, h] = (() => {
@@ -988,7 +992,8 @@ function heatmapPanel(panel, width, height, options) {
 
 /**
  * One panel as the inner markup of an <svg> of the given size:
- * {body, height} (height grows when the legend goes under the axes).
+ * {body, height, hidden} (height grows when the legend goes under the axes; hidden: how
+ * many sampled points of the data a legend inside the axes covers, 0 when none does).
  * options: {fontFamily}.
  */
 export function renderPanel(panel, width, height, options = {}) {
@@ -1145,9 +1150,11 @@ export function renderPanel(panel, width, height, options = {}) {
   // where the data lie, for a legend placed "best" (the corner that hides the least)
   const legendSpec = typeof panel.legend === "object" && panel.legend ? panel.legend : { loc: panel.legend };
   const best = !legendSpec.loc || legendSpec.loc === "best";
+  // points along the data drawn (at most MAX_SAMPLES coordinates), to place a "best" legend
+  // and to count the data a legend inside the axes hides (renderPanel's `hidden`)
   const samples = [];
   const sample = (a, b, c, d) => {
-    if (!best || samples.length > 40000) return;
+    if (samples.length > MAX_SAMPLES) return;
     const steps = Math.min(50, Math.ceil(Math.hypot(c - a, d - b) / 8));
     for (let k = 1; k <= steps; k++) samples.push(a + ((c - a) * k) / steps, b + ((d - b) * k) / steps);
   };
@@ -1195,7 +1202,7 @@ export function renderPanel(panel, width, height, options = {}) {
         const b = Y(s.y[i]);
         if (!(a === a && b === b)) continue;
         if (a < left - r - 2 || a > left + plotW + r + 2 || b < top - r - 2 || b > bottomY + r + 2) continue;
-        if (best) samples.push(a, b);
+        if (samples.length <= MAX_SAMPLES) samples.push(a, b);
         const c = s.colors ? resolveColor(s.colors[i % s.colors.length]) : color;
         if (!groups.has(c)) groups.set(c, []);
         groups.get(c).push([a, b]);
@@ -1236,6 +1243,7 @@ export function renderPanel(panel, width, height, options = {}) {
 
   // the legend: inside the axes if it fits, else under the panel
   let total = height;
+  let hidden = 0;
   const items = legendItems(panel, series);
   if (panel.legend !== false && panel.legend !== null && items.length) {
     const spec = legendSpec;
@@ -1244,24 +1252,30 @@ export function renderPanel(panel, width, height, options = {}) {
     // moves), else under the panel
     const inside = legendBlock(items, spec.title, family, plotW * 0.6);
     const allLines = items.every((item) => wrap(item.label, FONT.legend, family, Math.max(40, plotW * 0.6 - 52)).length === 1);
-    if (allLines && inside.width <= plotW * 0.6 && inside.height <= plotH * 0.45) {
+    const fits = allLines && inside.width <= plotW * 0.6 && inside.height <= plotH * 0.45;
+    if (fits && spec.loc !== "outside") {
+      const hides = (at) => {
+        const [cx, cy] = legendPosition(at, box, inside);
+        let count = 0;
+        for (let i = 0; i < samples.length; i += 2) {
+          const sx0 = samples[i];
+          const sy0 = samples[i + 1];
+          if (sx0 >= cx - 2 && sx0 <= cx + inside.width + 2 && sy0 >= cy - 2 && sy0 <= cy + inside.height + 2) count += 1;
+        }
+        return count;
+      };
       let loc = spec.loc;
       if (best) {
         let fewest = Infinity;
         for (const candidate of BEST_ORDER) {
-          const [cx, cy] = legendPosition(candidate, box, inside);
-          let hidden = 0;
-          for (let i = 0; i < samples.length; i += 2) {
-            const sx0 = samples[i];
-            const sy0 = samples[i + 1];
-            if (sx0 >= cx - 2 && sx0 <= cx + inside.width + 2 && sy0 >= cy - 2 && sy0 <= cy + inside.height + 2) hidden += 1;
-          }
-          if (hidden < fewest) {
-            fewest = hidden;
+          const count = hides(candidate);
+          if (count < fewest) {
+            fewest = count;
             loc = candidate;
           }
         }
       }
+      hidden = hides(loc);
       const [lx, lyy] = legendPosition(loc, box, inside);
       out += inside.draw(lx, lyy);
     } else {
@@ -1271,7 +1285,7 @@ export function renderPanel(panel, width, height, options = {}) {
       total = height + under.height + 6;
     }
   }
-  return { body: out, height: Math.ceil(total) };
+  return { body: out, height: Math.ceil(total), hidden };
 }
 
 const GAP = 12;

@@ -404,7 +404,7 @@ function stepSize(values, data) {
       x: { label: ITERATION, min: 0, max: STEP_STEPS },
       y: { scale: "log", min: 1e-14, max: 1e3 },
       series: runSeries,
-      legend: "lower left",
+      legend: "outside",
     },
     {
       title: "dashed: 2/λ_max; grey: diverged",
@@ -423,7 +423,7 @@ function stepSize(values, data) {
       ],
       hlines: [{ y: lambdaMax, color: "C3", width: 1, line: ":", label: TEXT.lambdaMax }],
       ...marks([]),
-      legend: "lower left",
+      legend: "outside",
     },
   ];
   const sweepText =
@@ -501,7 +501,7 @@ function decay(values) {
         { key: TEX.normW, label: TEXT.normW, x: k, y: normW, color: "C0" },
         { key: TEX.normH, label: TEXT.normH, x: k, y: normH, color: "C1" },
       ],
-      legend: "lower left",
+      legend: "outside",
     },
   ];
   const name = LOSS_NAMES[loss];
@@ -589,7 +589,7 @@ function imbalance(values) {
       y: { min: -1.05, max: 1.05 },
       series: [minor, major],
       hlines: [{ y: simplex, color: "0.4", line: "--", width: 1, label: TEXT.simplex }],
-      legend: "lower right",
+      legend: "outside",
     },
   ];
   const name = LOSS_NAMES[loss];

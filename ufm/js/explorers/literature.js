@@ -170,7 +170,7 @@ function decay(values) {
         { key: LABELS.end, label: LABELS.end, x: [want.c], y: [end], color: "C3", marker: "o", size: 7 },
       ],
       vlines: [{ x: 1.0, color: "0.5", line: ":", width: 1 }],
-      legend: "upper right",
+      legend: "outside",
     },
     {
       title: "descent; dashed: closed form",
@@ -184,7 +184,7 @@ function decay(values) {
         color: colors[key],
       })),
       hlines: Object.keys(closed).map((key) => ({ y: closed[key], color: colors[key], line: "--", width: 1 })),
-      legend: "center right",
+      legend: "outside",
     },
   ];
   const name = SETTING_NAMES[setting];

@@ -225,7 +225,7 @@ function planePanel(view, snapshotSteps) {
     y: { min: -reach, max: reach },
     aspect: "equal",
     series,
-    legend: "lower right",
+    legend: "outside",
   };
 }
 

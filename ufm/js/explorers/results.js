@@ -155,7 +155,7 @@ function perturbation(values) {
       y: logAxis([...curves, ...marks].map((s) => s.y)),
       series: [...curves, ...marks],
       vlines: [cursor],
-      legend: "upper left",
+      legend: "outside",
     },
     {
       title: "NC4: share of decisions ≠ nearest mean",
@@ -734,7 +734,7 @@ async function linearisation(values, data, page = null) {
       x: { label: "index (largest first)" },
       series: [{ x: shown, y: dots, color: "k", marker: ".", size: 3 }],
       hlines: levels,
-      legend: { loc: "lower left", title: "level: multiplicity" },
+      legend: { loc: "outside", title: "level: multiplicity" },
     },
     {
       title: `gradient descent from size ε (η = ${pyFormat(lr, ".3g")})`,
