@@ -51,6 +51,38 @@ def test_every_widget_module_is_registered():
     assert uw.REGISTRY, "no explorer is registered; import the chapter modules in ufm.widgets"
 
 
+def covered_data(fig):
+    """Per legend that overlaps its axes: how many points along the data drawn in them it
+    covers (vertices, and 20 points along each segment of a line), as drawn last."""
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for i, ax in enumerate(fig.axes):
+        legend = ax.get_legend()
+        if legend is None or not ax.get_visible():
+            continue
+        box, frame = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+        if not box.overlaps(frame):
+            continue
+        points = []
+        for line in ax.lines:
+            xy = ax.transData.transform(line.get_xydata()) if line.get_visible() else []
+            if len(xy) > 1 and line.get_linestyle() not in ("None", "", " "):
+                t = np.linspace(0, 1, 20)[:, None, None]
+                xy = np.vstack([xy, (xy[:-1] + t * (xy[1:] - xy[:-1])).reshape(-1, 2)])
+            points.append(np.reshape(xy, (-1, 2)))
+        points += [ax.transData.transform(c.get_offsets()) for c in ax.collections]
+        xy = np.vstack(points) if points else np.empty((0, 2))
+        inside = (
+            (xy[:, 0] >= max(box.x0, frame.x0))
+            & (xy[:, 0] <= min(box.x1, frame.x1))
+            & (xy[:, 1] >= max(box.y0, frame.y0))
+            & (xy[:, 1] <= min(box.y1, frame.y1))
+        )
+        if inside.any():
+            out.append(f"the legend of panel {i} covers {int(inside.sum())} points of its data")
+    return out
+
+
 @pytest.mark.parametrize("name", sorted(uw.REGISTRY))
 def test_explorer_callbacks_never_raise_and_never_draw_nan(name):
     spec = uw.REGISTRY[name]
@@ -62,6 +94,8 @@ def test_explorer_callbacks_never_raise_and_never_draw_nan(name):
         assert "Traceback" not in explorer.message
         assert "nan" not in explorer.message.lower(), (setting, explorer.message)
         assert not has_a_nan_plot(explorer.figure), (setting, explorer.message)
+        # the data reach every corner of the axes at some setting: no legend covers them
+        assert not covered_data(explorer.figure), (setting, covered_data(explorer.figure))
     explorer.set(**defaults)
     assert not explorer.message.startswith("Cannot show"), explorer.message
 

@@ -23,7 +23,7 @@ phone's column of 342 px shrinks them so that their smallest text is still 9 CSS
 
 The live experiments (:mod:`ufm.widgets`) and the precomputed views (:mod:`ufm.animation`)
 make their figures here too: with :func:`figure`, the labels (``ERROR_LABELS``,
-``DISTANCE_LABEL``, ``RISK_LABEL``) and :func:`rescale`.
+``DISTANCE_LABEL``, ``RISK_LABEL``), :func:`rescale` and :func:`legend_under`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import io
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib import transforms
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -200,6 +201,27 @@ def _legend_above(ax, ncols: int = 1):
         borderaxespad=0.2,
         handlelength=1.6,
         columnspacing=1.0,
+    )
+
+
+#: Points between the bottom of an axes and a legend under it: room for one line of tick
+#: labels and one of x label.
+UNDER_AXES_PT = 30
+
+
+def legend_under(ax, **options):
+    """The legend of ``ax``, centred under its tick labels and x label, outside the data.
+
+    The live experiments put their legends there: their data can reach every corner of
+    the axes at some setting, where a legend inside would cover them (the static pages'
+    explorers do the same with ``legend: "outside"``, see ``ufm/js/plot.js``). With a
+    constrained layout the axes make room for it. ``options`` go to ``ax.legend``
+    (default ``fontsize="x-small"``).
+    """
+    anchor = transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-UNDER_AXES_PT, units="points")
+    options = {"fontsize": "x-small", **options}
+    return ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=anchor, **options
     )
 
 
@@ -390,7 +412,7 @@ def plane_artists(ax, C: int) -> dict:
     }
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(PLANE_TITLE)
-    ax.legend(fontsize="x-small", loc="lower right")
+    legend_under(ax)
     ax.grid(alpha=0.3)
     return artists
 
@@ -622,7 +644,7 @@ def descent_panels(
         ax.set_xscale("symlog", linthresh=10, linscale=0.5)
         ax.set_xlabel("iteration $k$ (logarithmic beyond 10)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="upper right")
+        legend_under(ax)
         if cursors:
             markers.append(ax.axvline(0, color="0.4", lw=0.8))
     ax_plane = artists = note = None

@@ -96,7 +96,7 @@ def initialisation_explorer(sweep: InitSweep | None = None) -> Explorer:
     sweep_range = (sweep.eps.min(), sweep.eps.max())
     ax_sweep.set_xlabel("start size ε")
     ax_sweep.set_title(f"final values, median of {sweep.errors.shape[1]} seeds")
-    ax_run.legend(fontsize="x-small", loc="lower left")
+    plots.legend_under(ax_run)
     for ax in (ax_run, ax_sweep):
         ax.grid(alpha=0.3)
     ax_run.set_ylim(1e-9, 1e3)
@@ -162,7 +162,7 @@ def narrow_explorer() -> Explorer:
     ax_risk.set_xlabel("iteration $k$")
     ax_risk.set_title("risk")
     ax_risk.grid(alpha=0.3)
-    ax_risk.legend(fontsize="x-small", loc="lower left")
+    plots.legend_under(ax_risk)
     ax_risk.set_ylim(1e-16, 2)
     colors = [f"C{i}" for i in range(NARROW_C_MAX)]
     points = ax_plane.scatter(np.zeros(NARROW_C_MAX), np.zeros(NARROW_C_MAX), s=40, c=colors)
@@ -238,7 +238,7 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
     ax_run.set_xlabel("iteration $k$")
     ax_run.set_ylim(1e-14, 1e3)
     ax_run.set_xlim(0, STEP_STEPS)
-    ax_run.legend(fontsize="x-small", loc="lower left")
+    plots.legend_under(ax_run)
     ok = sweep.diverged_at < 0
     ax_gram.plot(sweep.lr[ok], sweep.gram_error[ok], "o", ms=3, color="C0")
     ax_gram.set_ylabel(r"final $\|WW^\top-\sqrt{N}P\|_F$")
@@ -249,7 +249,7 @@ def step_size_explorer(sweep: StepSweep | None = None) -> Explorer:
         sweep.lambda_max, color="C3", lw=1, ls=":", label=r"$\lambda_{\max}$ at collapse"
     )
     ax_sharp.set_ylabel("largest Hessian eigenvalue")
-    ax_sharp.legend(fontsize="x-small", loc="lower left")
+    plots.legend_under(ax_sharp)
     markers = []
     for ax in (ax_gram, ax_sharp):
         ax.axvline(sweep.limit, color="C3", ls="--", lw=1)
@@ -333,7 +333,7 @@ def decay_explorer() -> Explorer:
     for ax in (ax_nc, ax_norm):
         ax.set_xlabel("iteration $k$")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="lower left")
+        plots.legend_under(ax)
 
     def draw(loss, lam):
         restore_axes(fig)
@@ -431,7 +431,7 @@ def imbalance_explorer() -> Explorer:
     ax_cos.set_xlabel("iteration $k$")
     ax_cos.set_title("cosine between the two rows of each pair")
     ax_cos.grid(alpha=0.3)
-    ax_cos.legend(fontsize="x-small", loc="lower right")
+    plots.legend_under(ax_cos)
 
     def draw(ratio, loss, lam):
         restore_axes(fig)

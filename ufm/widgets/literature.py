@@ -70,7 +70,7 @@ def decay_explorer() -> Explorer:
     ax_curve.set_xlabel(r"$\tau = C\sqrt{N\lambda_W\lambda_H}$")
     ax_curve.set_ylabel("score margin $q$")
     ax_curve.set_title("the minimiser: closed form and descent")
-    ax_curve.legend(fontsize="x-small", loc="upper right")
+    plots.legend_under(ax_curve)
     run_lines = {
         key: ax_run.semilogx([], [], color=color, label=LABELS[key])[0]
         for key, color in (("margin", "C0"), ("row", "C1"), ("mean", "C2"))
@@ -82,7 +82,7 @@ def decay_explorer() -> Explorer:
     ax_run.set_xlim(1, LIT_STEPS)
     ax_run.set_xlabel("iteration $k$")
     ax_run.set_title("descent; dashed: closed form")
-    ax_run.legend(fontsize="x-small", loc="center right")
+    plots.legend_under(ax_run)
     for ax in (ax_curve, ax_run):
         ax.grid(alpha=0.3)
 

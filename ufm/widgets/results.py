@@ -104,7 +104,7 @@ def perturbation_explorer() -> Explorer:
         ax.set_xlabel(r"relative size of the perturbation $\delta$")
         ax.grid(alpha=0.3)
     ax_nc4.set_ylim(-0.05, 1.05)
-    legend = ax_log.legend(fontsize="x-small", loc="upper left")
+    legend = plots.legend_under(ax_log)
 
     cache = {}
 
@@ -192,7 +192,7 @@ def invariance_explorer() -> Explorer:
     for ax in (ax_parts, ax_dist):
         ax.set_xlabel("time $t$ (= iteration $k$ for gradient descent)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="upper right")
+        plots.legend_under(ax)
 
     def draw(C, N, p, scale, beta0, T, seed):
         restore_axes(fig)
@@ -308,7 +308,7 @@ def convergence_explorer() -> Explorer:
     for ax in (ax_err, ax_risk):
         ax.set_xlabel(r"time $t$ (gradient descent: $t = k\eta$)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize="x-small", loc="lower left")
+        plots.legend_under(ax)
 
     def draw(C, N, p, rank, scale, lr, seed):
         restore_axes(fig)
@@ -404,7 +404,7 @@ def riccati_explorer() -> Explorer:
     solver[0].set_label("ODE solver (DOP853)")
     target.set_label(r"$\sqrt{N}$")
     ax_eig.set_title(r"nonzero eigenvalues of $WW^\top$ along the flow on $S$")
-    ax_eig.legend(fontsize="x-small", loc="lower right")
+    plots.legend_under(ax_eig)
     gap = ax_gap.semilogy([], [], "k.-")[0]
     ax_gap.set_title(r"largest |solver − closed form| / $\sqrt{N}$")
     for ax in (ax_eig, ax_gap):
@@ -509,15 +509,14 @@ def linearisation_explorer() -> Explorer:
     ax_growth.set_xlabel(r"time $t = k\eta$")
     for ax in (ax_spec, ax_growth):
         ax.grid(alpha=0.3)
-    spec_legend = ax_spec.legend(
+    spec_legend = plots.legend_under(
+        ax_spec,
         handles=levels,
         labels=["", "", "", ""],
-        fontsize="x-small",
-        loc="lower left",
         title="level: multiplicity",
         title_fontsize="x-small",
     )
-    ax_growth.legend(fontsize="x-small", loc="lower right")
+    plots.legend_under(ax_growth)
     cache = {}
 
     def spectrum_of(C, N, p):
