@@ -145,7 +145,9 @@ def settle(page, timeout_ms=5_000):
 
 
 class Visit:
-    """A page opened in a theme, with what went wrong while it loaded."""
+    """A page opened (in a theme, unless ``theme`` is None) once everything it needs is in
+    place: loaded, math typeset, every explorer drawn (or saying why it cannot), the layout
+    script run and the fonts loaded; with what went wrong meanwhile (``errors``)."""
 
     def __init__(self, browser, network, url, theme="light"):
         self.network = network
@@ -155,12 +157,12 @@ class Visit:
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught exception: {error}"))
         page.on("response", self._response)
-        page.add_init_script(
-            f"try {{ localStorage.setItem('mode', '{theme}'); "
-            f"localStorage.setItem('theme', '{theme}'); }} catch (error) {{}}"
-        )
+        if theme is not None:
+            page.add_init_script(
+                f"try {{ localStorage.setItem('mode', '{theme}'); "
+                f"localStorage.setItem('theme', '{theme}'); }} catch (error) {{}}"
+            )
         page.goto(url, wait_until="load")
-        # Math typeset, every explorer drawn (or saying why it cannot), a few frames after.
         page.evaluate(READY)
         page.evaluate("() => document.fonts.ready.then(() => true)")
 
@@ -176,29 +178,9 @@ class Visit:
         self.page.close()
 
 
-class Load:
-    """A page opened once everything it needs is in place (loaded, math typeset,
-    explorers drawn, the layout script run), with what went wrong meanwhile.
-
-    Lighter than :class:`Visit`: it does not wait for the network to fall idle, which
-    Chromium does not always report (everything the book loads is local and in by "load").
-    """
-
-    def __init__(self, context, network, url):
-        self.errors = []
-        network.blocked.clear()
-        self.page = page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-        page.on(
-            "response",
-            lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"),
-        )
-        page.goto(url, wait_until="load")
-        page.evaluate(READY)
-
-    def close(self):
-        self.page.close()
+def Load(context, network, url):  # noqa: N802 (used like the class it returns)
+    """A page opened as :class:`Visit` opens it, in the browser's own theme."""
+    return Visit(context, network, url, theme=None)
 
 
 READY = """async () => {

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from ufm.widgets.model import STEERED
 
 #: The parts of a reduced state, in the order of its constructor (then ``N``).
 STATE = ("Hbar", "Sigma", "W", "b")
+#: The harnesses: calls of ufm/js functions, and runs of the JavaScript explorers.
+UFM_CHECK = Path(__file__).resolve().parent / "js" / "ufm_check.mjs"
+EXPLORER_CHECK = Path(__file__).resolve().parent / "js" / "explorer_check.mjs"
 
 
 def encode(x):
@@ -152,6 +156,17 @@ def series_differences(view, explorer, where, rtol=1e-9):
                     if error > rtol:
                         problems.append(f"{where}: {key!r} {axis} differs by {error:.1e}")
     return worst, problems
+
+
+def drawing_problems(view, where):
+    """What ``explorer_check.mjs`` found wrong with how a view would be drawn: panels that
+    ``plot.validatePanels`` rejects, and legends inside the axes that cover data."""
+    problems = []
+    if view.get("invalid"):
+        problems.append(f"{where}: plot.validatePanels: {view['invalid']}")
+    if view.get("covered"):
+        problems.append(f"{where}: a legend covers data: {view['covered']}")
+    return problems
 
 
 def message_problems(ours, theirs, where):

@@ -23,20 +23,21 @@ tests are skipped, unless UFM_REQUIRE_NODE=1. With UFM_PARITY_REPORT=1 the large
 difference and the number of settings compared are printed per explorer.
 """
 
-import json
 import os
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
-from js_bridge import message_problems, series_differences
+from js_bridge import (
+    EXPLORER_CHECK,
+    drawing_problems,
+    message_problems,
+    run_node,
+    series_differences,
+)
 
 from ufm import webview
 from ufm.widgets import REGISTRY
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNNER = ROOT / "tests" / "js" / "explorer_check.mjs"
 RTOL = 1e-9
 #: Random settings per explorer, besides the defaults and the corners of each control.
 RANDOM_SETTINGS = 6
@@ -60,20 +61,6 @@ def parity_report():
         print("\nlargest series difference (relative), settings compared:")
         for name, (worst, count) in sorted(REPORT.items()):
             print(f"  {name:<24} {worst:.2e}  {count}")
-
-
-def run_node(node, settings):
-    """The JavaScript views of ``settings`` ([{name, values, data}]), from one process."""
-    done = subprocess.run(
-        [node, str(RUNNER)],
-        input=json.dumps(settings),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 # ---------------------------------------------------------------------------------------
@@ -115,7 +102,8 @@ def settings_of(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_the_javascript_explorer_shows_the_python_explorers_message_and_curves(node, name):
     spec, settings = settings_of(name)
-    views = run_node(node, [{"name": name, "values": v, "data": spec["data"]} for v in settings])
+    calls = [{"name": name, "values": v, "data": spec["data"]} for v in settings]
+    views = run_node(node, EXPLORER_CHECK, calls)
     explorer = REGISTRY[name].factory()
     explorer.figure.canvas.draw = lambda: None  # the artists' data suffice
     problems, worst = [], 0.0
@@ -130,10 +118,7 @@ def test_the_javascript_explorer_shows_the_python_explorers_message_and_curves(n
                 )
             continue
         assert set(view) >= {"message", "alt", "panels"}
-        if "invalid" in view:
-            problems.append(f"{where}: plot.validatePanels: {view['invalid']}")
-        if "covered" in view:
-            problems.append(f"{where}: a legend covers data: {view['covered']}")
+        problems += drawing_problems(view, where)
         assert len(view["panels"]) == len(explorer.figure.axes), where
         assert view["alt"], where
         problems += message_problems(view["message"], explorer.message, where)

@@ -27,11 +27,10 @@ With UFM_PARITY_REPORT=1 the largest difference seen per function is printed at 
 """
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
-from js_bridge import call, decode, difference, run_node
+from js_bridge import UFM_CHECK, call, decode, difference, run_node
 
 from ufm import collapse, dynamics, experiments, spectrum, subspace
 from ufm.collapse import class_summary, strong_collapse
@@ -39,8 +38,6 @@ from ufm.dynamics import flow_on_S, gradient_descent
 from ufm.model import gradients, risk
 from ufm.reduced import ReducedState
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNNER = ROOT / "tests" / "js" / "ufm_check.mjs"
 TOL = 1e-9
 #: The largest difference seen per function (printed with UFM_PARITY_REPORT=1).
 PARITY: dict[str, float] = {}
@@ -63,7 +60,7 @@ def parity_report():
 
 def run_js(node, calls):
     """The results of the calls, in order (an error comes back as {"error", "type"})."""
-    out = run_node(node, RUNNER, calls)
+    out = run_node(node, UFM_CHECK, calls)
     return [decode(entry["result"]) if "result" in entry else entry for entry in out]
 
 

@@ -34,11 +34,18 @@ that is zero but for rounding by its bound, "below 1e-20", never by its noisy di
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from js_bridge import call, decode, difference, run_node
+from js_bridge import (
+    EXPLORER_CHECK,
+    UFM_CHECK,
+    call,
+    decode,
+    difference,
+    drawing_problems,
+    run_node,
+)
 
 import ufm.widgets as uw
 import ufm.widgets.limits  # noqa: F401  (registers the explorers)
@@ -57,9 +64,6 @@ from ufm.extensions import (
 from ufm.model import random_init
 from ufm.spectrum import sharpness
 
-ROOT = Path(__file__).resolve().parents[1]
-UFM_CHECK = ROOT / "tests" / "js" / "ufm_check.mjs"
-EXPLORER_CHECK = ROOT / "tests" / "js" / "explorer_check.mjs"
 TOL = 1e-9
 #: A classifier row this much shorter than the longest has a direction set by rounding.
 STEERED_ROW = 1e-8
@@ -545,9 +549,6 @@ def test_every_explorer_says_and_draws_what_the_python_explorer_does_on_a_grid_o
             continue
         if view["message"] != explorer.message:
             problems.append(f"{where}: JavaScript {view['message']!r}, Python {explorer.message!r}")
-        if view.get("invalid"):
-            problems.append(f"{where}: plot.validatePanels: {view['invalid']}")
-        if view.get("covered"):
-            problems.append(f"{where}: a legend covers data: {view['covered']}")
+        problems += drawing_problems(view, where)
         problems += [f"{where}: {p}" for p in view_problems(view, explorer, values)]
     assert not problems, "\n".join(problems)

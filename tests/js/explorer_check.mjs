@@ -26,7 +26,9 @@ function covered(panels) {
   for (const width of COLUMNS) {
     const sizes = layoutPanels(panels, width);
     panels.forEach((panel, i) => {
-      const { hidden } = renderPanel(panel, sizes[i].width, sizes[i].height);
+      const { hidden } = renderPanel(panel, sizes[i].width, sizes[i].height, {
+        countHidden: true,
+      });
       if (hidden) out.push(`panel ${i} at ${width} px: ${hidden} points`);
     });
   }

@@ -992,9 +992,9 @@ function heatmapPanel(panel, width, height, options) {
 
 /**
  * One panel as the inner markup of an <svg> of the given size:
- * {body, height, hidden} (height grows when the legend goes under the axes; hidden: how
- * many sampled points of the data a legend inside the axes covers, 0 when none does).
- * options: {fontFamily}.
+ * {body, height, hidden} (height grows when the legend goes under the axes; hidden: with
+ * options.countHidden, how many sampled points of the data a legend inside the axes
+ * covers, else 0). options: {fontFamily, countHidden}.
  */
 export function renderPanel(panel, width, height, options = {}) {
   if (panel.note !== undefined && panel.note !== null && panel.note !== false) {
@@ -1151,10 +1151,11 @@ export function renderPanel(panel, width, height, options = {}) {
   const legendSpec = typeof panel.legend === "object" && panel.legend ? panel.legend : { loc: panel.legend };
   const best = !legendSpec.loc || legendSpec.loc === "best";
   // points along the data drawn (at most MAX_SAMPLES coordinates), to place a "best" legend
-  // and to count the data a legend inside the axes hides (renderPanel's `hidden`)
+  // or, with options.countHidden, to count the data a legend inside the axes hides
+  const sampled = best || Boolean(options.countHidden);
   const samples = [];
   const sample = (a, b, c, d) => {
-    if (samples.length > MAX_SAMPLES) return;
+    if (!sampled || samples.length > MAX_SAMPLES) return;
     const steps = Math.min(50, Math.ceil(Math.hypot(c - a, d - b) / 8));
     for (let k = 1; k <= steps; k++) samples.push(a + ((c - a) * k) / steps, b + ((d - b) * k) / steps);
   };
@@ -1202,7 +1203,7 @@ export function renderPanel(panel, width, height, options = {}) {
         const b = Y(s.y[i]);
         if (!(a === a && b === b)) continue;
         if (a < left - r - 2 || a > left + plotW + r + 2 || b < top - r - 2 || b > bottomY + r + 2) continue;
-        if (samples.length <= MAX_SAMPLES) samples.push(a, b);
+        if (sampled && samples.length <= MAX_SAMPLES) samples.push(a, b);
         const c = s.colors ? resolveColor(s.colors[i % s.colors.length]) : color;
         if (!groups.has(c)) groups.set(c, []);
         groups.get(c).push([a, b]);
@@ -1265,8 +1266,8 @@ export function renderPanel(panel, width, height, options = {}) {
         return count;
       };
       let loc = spec.loc;
+      let fewest = Infinity;
       if (best) {
-        let fewest = Infinity;
         for (const candidate of BEST_ORDER) {
           const count = hides(candidate);
           if (count < fewest) {
@@ -1275,7 +1276,7 @@ export function renderPanel(panel, width, height, options = {}) {
           }
         }
       }
-      hidden = hides(loc);
+      if (options.countHidden) hidden = best ? fewest : hides(loc);
       const [lx, lyy] = legendPosition(loc, box, inside);
       out += inside.draw(lx, lyy);
     } else {

@@ -231,6 +231,10 @@ def restore_axes(fig: Figure) -> None:
         text.remove()
 
 
+#: Summary lines quote measured values below this bound by the bound (see :func:`bounded`).
+ROUNDING = 1e-12
+
+
 def bounded(value: float, spec: str, level: float) -> str:
     """``value`` formatted with ``spec`` for a summary line, or ``"below <level>"`` if it is
     below ``level``: for quantities that are zero but for rounding. Their digits are noise,

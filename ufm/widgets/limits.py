@@ -38,12 +38,11 @@ from ..experiments.discussion import (
 )
 from ..extensions import LOSSES
 from ..spectrum import sharpness
-from ._base import Explorer, bounded, log_slider, register, restore_axes, slider
+from ._base import ROUNDING, Explorer, bounded, log_slider, register, restore_axes, slider
 
 #: Summary lines quote a risk or NC1 (squares of errors) below RISK_ROUNDING, and other
 #: measures below ROUNDING, by that bound (see ``bounded``): their digits are rounding noise.
 RISK_ROUNDING = 1e-20
-ROUNDING = 1e-12
 
 # --- large initialisation --------------------------------------------------------------
 

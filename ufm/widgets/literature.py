@@ -16,15 +16,15 @@ from .. import plots
 from ..experiments import controls
 from ..experiments.literature import (
     LIT_C,
+    LIT_N,
     LIT_STEPS,
     SETTING_NAMES,
     decay_check,
+    decay_prediction,
     margin_closed_form,
 )
-from ._base import Explorer, bounded, register, restore_axes
+from ._base import ROUNDING, Explorer, bounded, register, restore_axes
 
-#: Summary lines quote measured values below this bound by the bound (see ``bounded``).
-ROUNDING = 1e-12
 #: The values of ``c`` at which the closed-form curve is drawn.
 CURVE_C = np.linspace(0.02, 1.2, 119)
 #: The labels of the plotted lines (the keys of the static page's series).
@@ -122,7 +122,7 @@ def decay_explorer() -> Explorer:
         )
 
     choice = {"continuous_update": False, "style": {"description_width": "initial"}}
-    default = decay_check("squared", *_decays(0.01, 1.0)).prediction  # for the alt text
+    default = decay_prediction("squared", LIT_C, LIT_N, *_decays(0.01, 1.0))  # for the alt text
     return Explorer(
         controls={
             "setting": widgets.Dropdown(

@@ -23,14 +23,13 @@ from ..model import gradients, risk
 from ..reduced import ReducedState
 from ..spectrum import largest_stable_step, linearization_at_rest, unflatten
 from ..subspace import distance_to_S, risk_parts_on_S
-from ._base import Explorer, bounded, log_slider, register, restore_axes, slider
+from ._base import ROUNDING, Explorer, bounded, log_slider, register, restore_axes, slider
 
 #: Values below this are drawn at this level on logarithmic axes (exact zeros included).
 FLOOR = 1e-20
 #: Summary lines quote quantities that are zero but for rounding as "below ROUNDING" (see
-#: ``bounded``), and the gap between the ODE solver and the closed form (about 1e-10, its
-#: tolerances being 1e-10 and 1e-12) as "below SOLVER_AGREEMENT".
-ROUNDING = 1e-12
+#: ``bounded``, ``_base.ROUNDING``), and the gap between the ODE solver and the closed form
+#: (about 1e-10, its tolerances being 1e-10 and 1e-12) as "below SOLVER_AGREEMENT".
 SOLVER_AGREEMENT = 1e-9
 
 

@@ -12,31 +12,31 @@
  * and of the class means), and returns {message, alt, panels}. The message equals the
  * Python explorer's .message as text; each series with a `key` mirrors the matplotlib line
  * with that label. The closed-form values drawn dashed on the right are `hlines` (Python's
- * axhline, unlabelled), the line τ = 1 on the left a `vline`.
- *
- * Also exported: decayCheck(setting, lambdaW, lambdaH) and marginClosedForm(setting, C, c),
- * ports of decay_check (with its defaults) and margin_closed_form.
+ * axhline, unlabelled), the line τ = 1 on the left a `vline`. decayCheck and
+ * marginClosedForm below are ports of decay_check (with its defaults) and
+ * margin_closed_form.
  */
 
 import { register } from "../runtime.js";
 import { bounded, pyFormat, pyInt } from "../format.js";
 import { snapshotSchedule } from "../experiments.js";
 import { extendedDescent, extendedInit } from "../extensions.js";
-import { linspace, pairwiseSum } from "../linalg.js";
+import { _classSummary } from "../collapse.js";
+import { linspace } from "../linalg.js";
 
 // ufm.experiments.literature
-export const SETTING_NAMES = {
+const SETTING_NAMES = {
   squared: "squared loss with bias",
   squared_no_bias: "squared loss without bias",
   cross_entropy: "cross-entropy",
 };
-export const LIT_C = 4;
-export const LIT_N = 4;
-export const LIT_P = 8;
+const LIT_C = 4;
+const LIT_N = 4;
+const LIT_P = 8;
 const LIT_EPS = 0.1;
 const LIT_SEED = 0;
 const LIT_LR = { squared: 1.5, squared_no_bias: 1.5, cross_entropy: 4.0 };
-export const LIT_STEPS = 1500;
+const LIT_STEPS = 1500;
 
 // ufm.widgets.literature
 const ROUNDING = 1e-12;
@@ -53,7 +53,7 @@ const TEXT = { margin: "margin q", row: "‖w_k‖²", mean: "‖h̄_k‖²" };
 const f = pyFormat;
 
 /** margin_closed_form for an array of c > 0: max(1 - c, 0), or log((C - (C-1)c)/c) (CE). */
-export function marginClosedForm(setting, C, c) {
+function marginClosedForm(setting, C, c) {
   return Float64Array.from(c, (v) =>
     setting === "cross_entropy" ? Math.log(Math.max(C - (C - 1) * v, v) / v) : Math.max(1.0 - v, 0.0),
   );
@@ -75,7 +75,7 @@ function decayPrediction(setting, C, N, lambdaW, lambdaH) {
 }
 
 /** decay_check(setting, lambdaW, lambdaH) at its defaults (C = N = 4, p = 8, 1500 steps). */
-export function decayCheck(setting, lambdaW, lambdaH) {
+function decayCheck(setting, lambdaW, lambdaH) {
   const [C, N, p] = [LIT_C, LIT_N, LIT_P];
   const prediction = decayPrediction(setting, C, N, lambdaW, lambdaH);
   const sizes = new Array(C).fill(N);
@@ -96,18 +96,12 @@ export function decayCheck(setting, lambdaW, lambdaH) {
   const margin = new Float64Array(T);
   const rowNormSq = new Float64Array(T);
   const meanNormSq = new Float64Array(T);
-  const means = new Float64Array(p * C);
   for (let t = 0; t < T; t++) {
     const H = Hs.data.subarray(t * p * n, (t + 1) * p * n);
     const W = Ws.data.subarray(t * C * p, (t + 1) * C * p);
+    const [means] = _classSummary(H, p, C, N); // p x C, as collapse.class_summary
     let meanSq = 0.0;
-    for (let k = 0; k < p; k++) {
-      for (let c = 0; c < C; c++) {
-        const value = pairwiseSum(H, k * n + c * N, N, 1) / N;
-        means[k * C + c] = value;
-        meanSq += value * value;
-      }
-    }
+    for (const value of means) meanSq += value * value;
     let rowSq = 0.0;
     let trace = 0.0;
     let total = 0.0;
